@@ -1,0 +1,69 @@
+"""The one place that builds the python-telegram-bot Application."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import Application, Defaults
+
+import handlers
+from bot.config import LANGUAGES
+from bot.i18n import Translator
+from bot.runtime import RUNTIME_KEY, Runtime
+from handlers.start import COMMANDS
+from storage.db import describe
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    runtime: Runtime, token: str, *, api_root: str | None = None, read_timeout: float = 10.0
+) -> Application:
+    """Build the Application; `api_root` points it at another Bot API server."""
+    builder = (
+        Application.builder()
+        .token(token)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                tzinfo=runtime.settings.tz,
+            )
+        )
+        .read_timeout(read_timeout)
+        .post_init(on_startup)
+        .post_shutdown(on_shutdown)
+    )
+    if api_root:
+        builder = builder.base_url(f"{api_root}/bot").base_file_url(f"{api_root}/file/bot")
+    application = builder.build()
+    application.bot_data[RUNTIME_KEY] = runtime
+    handlers.register_all(application)
+    return application
+
+
+async def register_command_menu(application: Application) -> None:
+    """Telegram's command menu, in each language (and the default one for everyone else)."""
+    runtime: Runtime = application.bot_data[RUNTIME_KEY]
+    default = runtime.settings.default_language
+    for language in (*LANGUAGES, None):
+        tr = Translator(language or default, runtime.settings.tz)
+        commands = [BotCommand(name, tr._(description)) for name, description in COMMANDS]
+        await application.bot.set_my_commands(commands, language_code=language)
+
+
+async def on_startup(application: Application) -> None:
+    runtime: Runtime = application.bot_data[RUNTIME_KEY]
+    await register_command_menu(application)
+    log.info(
+        "Kopiena started as @%s, database %s",
+        application.bot.username,
+        describe(runtime.settings.database_url),
+    )
+
+
+async def on_shutdown(application: Application) -> None:
+    runtime: Runtime = application.bot_data[RUNTIME_KEY]
+    await runtime.close()

@@ -1,0 +1,92 @@
+"""The `kopiena` command: run the bot, manage the database, try it in a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("kopiena")
+
+EXIT_CONFIG = 2
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )
+    # httpx logs every request at INFO, which would include the bot token in the URL.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def run(settings: Settings) -> int:
+    from telegram import Update
+    from telegram.error import InvalidToken
+
+    from bot.app import build_application
+    from bot.runtime import Runtime
+    from storage.migrate import upgrade
+
+    token = settings.token()
+    setup_logging(settings.log_level)
+    applied = upgrade(settings.database_url)
+    log.info("Database ready: %d pending migration(s) applied", len(applied))
+    application = build_application(
+        Runtime.from_settings(settings), token, api_root=settings.telegram_api_base_url
+    )
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        print("kopiena: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
+        return EXIT_CONFIG
+    return 0
+
+
+def db_upgrade(settings: Settings) -> int:
+    from storage.migrate import upgrade
+
+    applied = upgrade(settings.database_url)
+    print(f"Applied {len(applied)} migration(s)." if applied else "Database is up to date.")
+    return 0
+
+
+def console(settings: Settings) -> int:
+    from bot.console import run_console
+
+    setup_logging("WARNING")
+    return asyncio.run(run_console(settings, sys.stdin, sys.stdout))
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="kopiena", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the bot (long polling)").set_defaults(action=run)
+    commands.add_parser(
+        "console", help="try the bot in this terminal, with no token and no Telegram"
+    ).set_defaults(action=console)
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(
+        action=db_upgrade
+    )
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    action: Callable[[Settings], int] = args.action
+    try:
+        return action(load_settings())
+    except ConfigError as error:
+        print(f"kopiena: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

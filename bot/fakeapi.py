@@ -1,0 +1,463 @@
+"""A fake Telegram Bot API server on 127.0.0.1 for tests, benchmarks and `kopiena console`.
+
+python-telegram-bot talks to it over real HTTP (`base_url`). It records every call,
+answers like Telegram does (messages with increasing ids, `True` where the Bot API
+returns it, 400 for text it would reject), serves `getUpdates` from a queue, and
+injects faults on demand: 429 with retry_after, 500, a timeout, and 403 blocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import itertools
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from enum import Enum
+from html.parser import HTMLParser
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 7000000001
+BOT_USERNAME = "kopiena_sandbox_bot"
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+
+# Parameters that the Bot API takes as plain strings; python-telegram-bot sends every
+# other parameter JSON-encoded, so these must not be decoded ("123" stays text).
+STRING_PARAMS = frozenset(
+    {
+        "text",
+        "caption",
+        "query",
+        "parse_mode",
+        "callback_query_id",
+        "inline_query_id",
+        "inline_message_id",
+        "description",
+        "short_description",
+        "title",
+        "url",
+        "language_code",
+        "next_offset",
+        "name",
+        "emoji",
+        "action",
+        "question",
+        "file_id",
+        "switch_pm_text",
+        "switch_pm_parameter",
+        "sticker",
+    }
+)
+ALLOWED_TAGS = frozenset(
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "a",
+        "code",
+        "pre",
+        "tg-spoiler",
+        "span",
+        "blockquote",
+        "tg-emoji",
+    }
+)
+
+
+class Fault(Enum):
+    RETRY_AFTER = "429"
+    SERVER_ERROR = "500"
+    TIMEOUT = "timeout"
+    BLOCKED = "403"
+
+
+@dataclass
+class ApiCall:
+    method: str
+    params: dict[str, Any]
+    at: float
+    answered: str = "ok"  # "ok", or the HTTP status of the error that answered it
+    result: Any = None  # a snapshot of what the API answered
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return (
+            int(value)
+            if isinstance(value, int | str) and str(value).lstrip("-").isdigit()
+            else None
+        )
+
+
+@dataclass
+class UploadedFile:
+    filename: str
+    content: bytes
+
+
+@dataclass
+class _PlannedFault:
+    kind: Fault
+    method: str | None
+    chat_id: int | None
+    remaining: int
+    retry_after: int
+    delay: float
+
+    def matches(self, method: str, chat_id: int | None) -> bool:
+        return (self.method is None or self.method == method) and (
+            self.chat_id is None or self.chat_id == chat_id
+        )
+
+
+class _TelegramHtml(HTMLParser):
+    """Checks HTML the way Telegram does and keeps the visible text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.text: list[str] = []
+        self.error: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            self.error = f'Unsupported start tag "{tag}"'
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.error = f'Unmatched end tag "{tag}"'
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def visible_text(html_text: str) -> str:
+    """The text a user sees for HTML `html_text`; ValueError where Telegram answers 400."""
+    parser = _TelegramHtml()
+    parser.feed(html_text)
+    parser.close()
+    if parser.error is None and parser.stack:
+        parser.error = f'Can\'t find end tag corresponding to start tag "{parser.stack[-1]}"'
+    if parser.error:
+        raise ValueError(f"Bad Request: can't parse entities: {parser.error}")
+    return "".join(parser.text)
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.retry_after = retry_after
+
+    def response(self) -> web.Response:
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.code,
+            "description": self.description,
+        }
+        if self.retry_after is not None:
+            body["parameters"] = {"retry_after": self.retry_after}
+        return web.json_response(body, status=self.code)
+
+
+@dataclass
+class FakeBotApi:
+    bot_id: int = BOT_ID
+    bot_username: str = BOT_USERNAME
+    calls: list[ApiCall] = field(default_factory=list)
+    files: dict[str, UploadedFile] = field(default_factory=dict)
+    # chat id -> message id -> message as Telegram would return it (kept current after edits)
+    chats: dict[int, dict[int, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
+    commands: dict[str | None, list[dict[str, str]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._faults: list[_PlannedFault] = []
+        self._blocked: set[int] = set()
+        self._message_ids = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        self._updates: list[dict[str, Any]] = []
+        self._updates_changed = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self._sleepers: set[asyncio.Task[None]] = set()
+        self.root = ""
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets
+        bound_port = server.sockets[0].getsockname()[1]
+        self.root = f"http://{host}:{bound_port}"
+        return self.root
+
+    async def stop(self) -> None:
+        self._updates_changed.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # -- what tests set up ------------------------------------------------------------
+
+    def inject(
+        self,
+        kind: Fault,
+        *,
+        method: str | None = None,
+        chat_id: int | None = None,
+        times: int = 1,
+        retry_after: int = 1,
+        delay: float = 5.0,
+    ) -> None:
+        """Answer the next `times` matching calls with a fault instead of a result.
+
+        TIMEOUT holds the request `delay` seconds and then answers 504; the message is
+        not delivered, as when a request never reached Telegram.
+        """
+        self._faults.append(_PlannedFault(kind, method, chat_id, times, retry_after, delay))
+
+    def block(self, chat_id: int) -> None:
+        """From now on every call to this chat answers 403 'bot was blocked by the user'."""
+        self._blocked.add(chat_id)
+
+    def put_update(self, update: dict[str, Any]) -> None:
+        self._updates.append(update)
+        self._updates_changed.set()
+
+    # -- what tests read ----------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [call for call in self.calls if call.method == method]
+
+    def sent_to(self, chat_id: int) -> list[ApiCall]:
+        return [call for call in self.calls if call.chat_id == chat_id and call.answered == "ok"]
+
+    # -- the server ----------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._read_params(request)
+        call = ApiCall(method=method, params=params, at=time.monotonic())
+        if method != "getUpdates":
+            self.calls.append(call)
+        try:
+            await self._maybe_fail(call)
+            result = await self._dispatch(method, params)
+            call.result = copy.deepcopy(result)
+        except ApiError as error:
+            call.answered = f"{error.code}"
+            return error.response()
+        return web.json_response({"ok": True, "result": result})
+
+    async def _read_params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        if request.content_type == "application/json":
+            return dict(await request.json())
+        form = await request.post()
+        for name, value in form.items():
+            if isinstance(value, web.FileField):
+                upload = UploadedFile(value.filename, value.file.read())
+                file_id = f"file-{next(self._file_ids)}"
+                self.files[file_id] = upload
+                params[name] = upload
+            elif name in STRING_PARAMS:
+                params[name] = value
+            else:
+                try:
+                    params[name] = json.loads(value)
+                except ValueError:
+                    params[name] = value
+        return params
+
+    async def _maybe_fail(self, call: ApiCall) -> None:
+        for fault in self._faults:
+            if fault.remaining > 0 and fault.matches(call.method, call.chat_id):
+                fault.remaining -= 1
+                if fault.kind is Fault.TIMEOUT:
+                    call.answered = "504"  # the client usually gives up before we answer
+                await self._raise(fault)
+        if call.chat_id in self._blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+
+    async def _raise(self, fault: _PlannedFault) -> None:
+        if fault.kind is Fault.RETRY_AFTER:
+            raise ApiError(
+                429, f"Too Many Requests: retry after {fault.retry_after}", fault.retry_after
+            )
+        if fault.kind is Fault.SERVER_ERROR:
+            raise ApiError(500, "Internal Server Error")
+        if fault.kind is Fault.BLOCKED:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        await asyncio.sleep(fault.delay)
+        raise ApiError(504, "Gateway Timeout")
+
+    def _bot_user(self) -> dict[str, Any]:
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "Kopiena",
+            "username": self.bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": True,
+        }
+
+    def _new_message(self, chat_id: int, content: dict[str, Any]) -> dict[str, Any]:
+        chat: dict[str, Any] = {"id": chat_id, "type": "private" if chat_id > 0 else "group"}
+        if chat_id <= 0:
+            chat["title"] = "Group"
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self._bot_user(),
+            **content,
+        }
+        self.chats[chat_id][message["message_id"]] = message
+        return message
+
+    def _text_content(self, params: dict[str, Any], key: str, limit: int) -> dict[str, Any]:
+        raw = params.get(key)
+        if raw is None:
+            return {}
+        raw = str(raw)
+        text = raw
+        if params.get("parse_mode") == "HTML":
+            try:
+                text = visible_text(raw)
+            except ValueError as exc:
+                raise ApiError(400, str(exc)) from None
+        if not text.strip() and key == "text":
+            raise ApiError(400, "Bad Request: message text is empty")
+        if len(text) > limit:
+            raise ApiError(
+                400, f"Bad Request: {'message' if key == 'text' else 'caption'} is too long"
+            )
+        return {key: text}
+
+    def _markup(self, params: dict[str, Any]) -> dict[str, Any]:
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            for row in markup["inline_keyboard"]:
+                for button in row:
+                    data = button.get("callback_data")
+                    if data is not None and len(data.encode()) > 64:
+                        raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+            return {"reply_markup": markup}
+        return {}
+
+    def _find(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id, message_id = params.get("chat_id"), params.get("message_id")
+        message = self.chats.get(int(chat_id or 0), {}).get(int(message_id or 0))
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return message
+
+    async def _dispatch(self, method: str, params: dict[str, Any]) -> Any:
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is not None:
+            return await handler(params)
+        if method.startswith("send"):
+            return self._new_message(int(params["chat_id"]), self._markup(params))
+        return True
+
+    async def _api_getMe(self, params: dict[str, Any]) -> Any:
+        return self._bot_user()
+
+    async def _api_getUpdates(self, params: dict[str, Any]) -> Any:
+        offset = int(params.get("offset") or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates:
+            self._updates_changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._updates_changed.wait(), timeout=float(params.get("timeout") or 0)
+                )
+        limit = int(params.get("limit") or 100)
+        return [u for u in self._updates if u["update_id"] >= offset][:limit]
+
+    async def _api_setMyCommands(self, params: dict[str, Any]) -> Any:
+        self.commands[params.get("language_code")] = params.get("commands", [])
+        return True
+
+    async def _api_getMyCommands(self, params: dict[str, Any]) -> Any:
+        return self.commands.get(params.get("language_code"), [])
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> Any:
+        content = self._text_content(params, "text", MAX_TEXT)
+        if not content:
+            raise ApiError(400, "Bad Request: message text is empty")
+        return self._new_message(int(params["chat_id"]), {**content, **self._markup(params)})
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> Any:
+        upload = params.get("document")
+        document: dict[str, Any] = {"file_id": f"doc-{next(self._file_ids)}", "file_unique_id": "u"}
+        if isinstance(upload, UploadedFile):
+            document |= {"file_name": upload.filename, "file_size": len(upload.content)}
+        content = {"document": document, **self._text_content(params, "caption", MAX_CAPTION)}
+        return self._new_message(int(params["chat_id"]), {**content, **self._markup(params)})
+
+    async def _api_sendPhoto(self, params: dict[str, Any]) -> Any:
+        upload = params.get("photo")
+        size = len(upload.content) if isinstance(upload, UploadedFile) else 0
+        photo = [
+            {
+                "file_id": f"photo-{next(self._file_ids)}",
+                "file_unique_id": "p",
+                "width": 800,
+                "height": 600,
+                "file_size": size,
+            }
+        ]
+        content = {"photo": photo, **self._text_content(params, "caption", MAX_CAPTION)}
+        return self._new_message(int(params["chat_id"]), {**content, **self._markup(params)})
+
+    async def _api_editMessageText(self, params: dict[str, Any]) -> Any:
+        if params.get("inline_message_id"):
+            return True
+        message = self._find(params)
+        content = self._text_content(params, "text", MAX_TEXT)
+        markup = self._markup(params)
+        if content.get("text") == message.get("text") and markup.get("reply_markup") == message.get(
+            "reply_markup"
+        ):
+            raise ApiError(400, "Bad Request: message is not modified")
+        message.update(content)
+        message.pop("reply_markup", None)
+        message.update(markup)
+        message["edit_date"] = int(time.time())
+        return message
+
+    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        if params.get("inline_message_id"):
+            return True
+        message = self._find(params)
+        message.pop("reply_markup", None)
+        message.update(self._markup(params))
+        return message
+
+    async def _api_deleteMessage(self, params: dict[str, Any]) -> Any:
+        self._find(params)
+        del self.chats[int(params["chat_id"])][int(params["message_id"])]
+        return True

@@ -1,0 +1,43 @@
+"""What every handler and job shares: settings, the database and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram.ext import CallbackContext
+
+from bot.config import Settings
+from storage.db import create_engine, create_sessionmaker
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    db: async_sessionmaker[AsyncSession]
+    clock: Callable[[], datetime] = field(default=system_clock)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, clock: Callable[[], datetime] = system_clock
+    ) -> Runtime:
+        engine = create_engine(settings.database_url)
+        return cls(settings=settings, engine=engine, db=create_sessionmaker(engine), clock=clock)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+RUNTIME_KEY = "runtime"
+
+
+def get_runtime(context: CallbackContext[Any, Any, Any, Any]) -> Runtime:
+    return context.application.bot_data[RUNTIME_KEY]

@@ -1,0 +1,245 @@
+"""The real Application wired to the fake Bot API, and simulated users to drive it.
+
+Used by the end-to-end tests, the benchmarks and `kopiena console`:
+
+    async with Sandbox(settings) as sandbox:
+        anna = sandbox.user(1001, "Anna", language_code="lv")
+        replies = await anna.send("/start")
+        await anna.press("Latviešu")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application, on_startup
+from bot.config import Settings
+from bot.fakeapi import ApiCall, FakeBotApi, UploadedFile
+from bot.runtime import Runtime, system_clock
+from storage.migrate import upgrade
+
+SANDBOX_TOKEN = "123456789:SANDBOX-token-for-the-fake-bot-api-0000"
+
+
+@dataclass
+class Reply:
+    """One thing the bot did in a chat: a message sent, edited or a file."""
+
+    method: str
+    text: str
+    buttons: list[list[dict[str, Any]]]
+    message_id: int | None
+    params: dict[str, Any]
+
+    @property
+    def button_labels(self) -> list[str]:
+        return [button["text"] for row in self.buttons for button in row]
+
+    @property
+    def file(self) -> UploadedFile | None:
+        for key in ("document", "photo"):
+            if isinstance(self.params.get(key), UploadedFile):
+                return self.params[key]
+        return None
+
+
+def _reply_from(call: ApiCall) -> Reply:
+    message = call.result if isinstance(call.result, dict) else {}
+    markup = message.get("reply_markup") or call.params.get("reply_markup") or {}
+    return Reply(
+        method=call.method,
+        text=str(message.get("text") or message.get("caption") or ""),
+        buttons=markup.get("inline_keyboard", []) if isinstance(markup, dict) else [],
+        message_id=message.get("message_id") or call.params.get("message_id"),
+        params=call.params,
+    )
+
+
+class Sandbox:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = system_clock,
+        read_timeout: float = 10.0,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.read_timeout = read_timeout
+        self.api = FakeBotApi()
+        self.errors: list[BaseException] = []
+        self._update_ids = itertools.count(1)
+        self.application: Application | None = None
+        self.runtime: Runtime | None = None
+
+    async def __aenter__(self) -> Sandbox:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        await self.api.start()
+        await asyncio.to_thread(upgrade, self.settings.database_url)
+        await self.start_application()
+
+    async def start_application(self) -> Application:
+        """Build and start a fresh Application on the same database and fake API."""
+        self.runtime = Runtime.from_settings(self.settings, clock=self.clock)
+        application = build_application(
+            self.runtime, SANDBOX_TOKEN, api_root=self.api.root, read_timeout=self.read_timeout
+        )
+        application.add_error_handler(self._record_error)
+        await application.initialize()
+        await on_startup(application)
+        await application.start()
+        self.application = application
+        return application
+
+    async def stop_application(self) -> None:
+        application, self.application = self.application, None
+        if application is None:
+            return
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        if self.runtime is not None:
+            await self.runtime.close()
+
+    async def stop(self) -> None:
+        await self.stop_application()
+        await self.api.stop()
+
+    async def _record_error(self, update: object, context: Any) -> None:
+        if context.error is not None:
+            self.errors.append(context.error)
+
+    def user(
+        self,
+        telegram_id: int,
+        first_name: str = "Anna",
+        *,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = "lv",
+    ) -> SandboxUser:
+        return SandboxUser(self, telegram_id, first_name, last_name, username, language_code)
+
+    def next_update_id(self) -> int:
+        return next(self._update_ids)
+
+    async def process(self, update: dict[str, Any]) -> None:
+        assert self.application is not None, "the sandbox is not started"
+        await self.application.process_update(Update.de_json(update, self.application.bot))
+
+
+@dataclass
+class SandboxUser:
+    sandbox: Sandbox
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = "lv"
+    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def as_dict(self) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.last_name:
+            user["last_name"] = self.last_name
+        if self.username:
+            user["username"] = self.username
+        if self.language_code:
+            user["language_code"] = self.language_code
+        return user
+
+    def _message(self, **content: Any) -> dict[str, Any]:
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": self.id, "type": "private", "first_name": self.first_name},
+            "from": self.as_dict(),
+            **content,
+        }
+
+    async def _act(self, update: dict[str, Any]) -> list[Reply]:
+        before = len(self.sandbox.api.calls)
+        await self.sandbox.process({"update_id": self.sandbox.next_update_id(), **update})
+        return self.replies_since(before)
+
+    def replies_since(self, index: int) -> list[Reply]:
+        return [
+            _reply_from(call)
+            for call in self.sandbox.api.calls[index:]
+            if call.chat_id == self.id and call.answered == "ok"
+        ]
+
+    async def send(self, text: str) -> list[Reply]:
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            command = text.split()[0]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return await self._act({"message": self._message(**content)})
+
+    async def send_sticker(self) -> list[Reply]:
+        sticker = {
+            "file_id": "sticker-1",
+            "file_unique_id": "s1",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+            "emoji": "👍",
+        }
+        return await self._act({"message": self._message(sticker=sticker)})
+
+    async def send_photo(self) -> list[Reply]:
+        photo = [{"file_id": "photo-1", "file_unique_id": "p1", "width": 90, "height": 90}]
+        return await self._act({"message": self._message(photo=photo)})
+
+    def messages(self) -> list[dict[str, Any]]:
+        """The bot's messages in this chat as they look now (after edits and deletions)."""
+        return list(self.sandbox.api.chats.get(self.id, {}).values())
+
+    def last_message(self) -> dict[str, Any]:
+        messages = self.messages()
+        assert messages, f"the bot has sent nothing to {self.id}"
+        return messages[-1]
+
+    def find_button(self, label: str, message: dict[str, Any] | None = None) -> tuple[dict, str]:
+        """The newest bot message with a button whose text contains `label`."""
+        candidates = [message] if message else list(reversed(self.messages()))
+        for candidate in candidates:
+            rows = (candidate.get("reply_markup") or {}).get("inline_keyboard", [])
+            for row in rows:
+                for button in row:
+                    if label in button["text"] and "callback_data" in button:
+                        return candidate, button["callback_data"]
+        raise AssertionError(f"no button {label!r} in the chat of {self.id}")
+
+    async def press(self, label: str, message: dict[str, Any] | None = None) -> list[Reply]:
+        message, data = self.find_button(label, message)
+        return await self.press_data(data, message)
+
+    async def press_data(self, data: str, message: dict[str, Any] | None = None) -> list[Reply]:
+        """Press a button with any callback data, as a forged or stale press would."""
+        message = message or self.last_message()
+        callback = {
+            "id": str(self.sandbox.next_update_id()),
+            "from": self.as_dict(),
+            "chat_instance": f"ci-{self.id}",
+            "data": data,
+            "message": message,
+        }
+        return await self._act({"callback_query": callback})

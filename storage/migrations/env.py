@@ -1,0 +1,66 @@
+"""Alembic environment: runs migrations on the engine that `storage.db` builds."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from storage.db import create_engine, is_sqlite
+from storage.models import Base
+from storage.types import UTCDateTime
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _on_version_apply(**kwargs: Any) -> None:
+    applied = config.attributes.setdefault("applied", [])
+    applied.append(kwargs["step"].up_revision_id)
+
+
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    # Migrations stay free of project imports: the UTC wrapper is a plain DateTime on disk.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    return False
+
+
+def _configure(connection: Connection | None = None, **kwargs: Any) -> None:
+    url = config.get_main_option("sqlalchemy.url")
+    context.configure(
+        connection=connection,
+        url=None if connection is not None else url,
+        target_metadata=target_metadata,
+        render_as_batch=is_sqlite(url or ""),
+        compare_type=True,
+        on_version_apply=_on_version_apply,
+        render_item=_render_item,
+        **kwargs,
+    )
+
+
+def _run_sync(connection: Connection) -> None:
+    _configure(connection)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_async() -> None:
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run_sync)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    _configure(literal_binds=True, dialect_opts={"paramstyle": "named"})
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    asyncio.run(_run_async())

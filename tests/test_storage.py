@@ -1,0 +1,93 @@
+"""Migrations, schema, SQLite pragmas and UTC storage on a real database file."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import select, text
+
+from storage.db import create_engine, create_sessionmaker
+from storage.migrate import alembic_config, downgrade, upgrade
+from storage.models import Base, User
+
+
+def sync_path(database_url: str) -> str:
+    return database_url.split("///", 1)[1]
+
+
+async def test_empty_file_gets_the_whole_schema(database_url: str) -> None:
+    applied = await asyncio.to_thread(upgrade, database_url)
+    heads = ScriptDirectory.from_config(alembic_config(database_url)).get_heads()
+    assert applied and applied[-1] == heads[0]
+    with sqlite3.connect(sync_path(database_url)) as conn:
+        tables = {
+            row[0] for row in conn.execute("select name from sqlite_master where type='table'")
+        }
+        assert "users" in tables and "alembic_version" in tables
+        columns = {row[1] for row in conn.execute("pragma table_info(users)")}
+        assert {
+            "telegram_id",
+            "first_name",
+            "last_name",
+            "username",
+            "language",
+            "created_at",
+            "updated_at",
+        } <= columns
+    # Running it again applies nothing.
+    assert await asyncio.to_thread(upgrade, database_url) == []
+
+
+async def test_migrations_match_the_models(database_url: str) -> None:
+    await asyncio.to_thread(upgrade, database_url)
+    engine = create_sync_engine(f"sqlite:///{sync_path(database_url)}")
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert diff == [], "models changed without a migration: run alembic revision --autogenerate"
+
+
+async def test_every_migration_downgrades_and_upgrades_again(database_url: str) -> None:
+    script = ScriptDirectory.from_config(alembic_config(database_url))
+    revisions = list(reversed(list(script.walk_revisions())))
+    for revision in revisions:
+        await asyncio.to_thread(upgrade, database_url, revision.revision)
+        await asyncio.to_thread(downgrade, database_url, revision.down_revision or "base")
+        await asyncio.to_thread(upgrade, database_url, revision.revision)
+
+
+async def test_pragmas_are_set_on_every_connection(database_url: str) -> None:
+    await asyncio.to_thread(upgrade, database_url)
+    engine = create_engine(database_url)
+    try:
+        for _ in range(2):
+            async with engine.connect() as conn:
+                assert (await conn.scalar(text("pragma journal_mode"))) == "wal"
+                assert (await conn.scalar(text("pragma foreign_keys"))) == 1
+                assert (await conn.scalar(text("pragma busy_timeout"))) >= 5000
+            await engine.dispose()  # force a brand-new connection next round
+    finally:
+        await engine.dispose()
+
+
+async def test_times_come_back_as_the_same_utc_instant(database_url: str) -> None:
+    await asyncio.to_thread(upgrade, database_url)
+    engine = create_engine(database_url)
+    db = create_sessionmaker(engine)
+    riga_evening = datetime(2026, 9, 27, 18, 30, tzinfo=timezone(timedelta(hours=3)))
+    async with db.begin() as session:
+        session.add(User(telegram_id=1, first_name="Anna", created_at=riga_evening))
+    async with db() as session:
+        stored = await session.scalar(select(User.created_at))
+    await engine.dispose()
+    assert stored == riga_evening
+    assert stored.tzinfo == UTC
+    with sqlite3.connect(sync_path(database_url)) as conn:
+        raw = conn.execute("select created_at from users").fetchone()[0]
+    assert raw.startswith("2026-09-27 15:30:00")
