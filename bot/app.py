@@ -6,13 +6,14 @@ import logging
 
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import Application, Defaults
+from telegram.ext import Application, ContextTypes, Defaults
 
 import handlers
 from bot.config import LANGUAGES
 from bot.i18n import Translator
 from bot.runtime import RUNTIME_KEY, Runtime
-from handlers.start import COMMANDS
+from handlers.common import Context
+from handlers.menu import public_commands
 from storage.db import describe
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ def build_application(
                 tzinfo=runtime.settings.tz,
             )
         )
+        .context_types(ContextTypes(context=Context))
         .read_timeout(read_timeout)
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
@@ -50,7 +52,7 @@ async def register_command_menu(application: Application) -> None:
     default = runtime.settings.default_language
     for language in (*LANGUAGES, None):
         tr = Translator(language or default, runtime.settings.tz)
-        commands = [BotCommand(name, tr._(description)) for name, description in COMMANDS]
+        commands = [BotCommand(c.name, tr._(c.description)) for c in public_commands()]
         await application.bot.set_my_commands(commands, language_code=language)
 
 

@@ -5,6 +5,7 @@ The test suite calls `missing_translations` so a message without a translation f
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -61,7 +62,8 @@ def update() -> None:
         write_po(pot, template, omit_header=True, no_location=True, sort_output=True)
     for language in LANGUAGES:
         catalog = _read(language)
-        catalog.update(template, no_fuzzy_matching=True)
+        # update() adopts the template's message objects, so give each catalog its own copy.
+        catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
         if language == "en":  # message ids are the English texts
             for message in catalog:
                 if message.id and not message.string:

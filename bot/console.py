@@ -53,6 +53,8 @@ class Console:
                 if reply.params.get("text"):
                     self.say(f"  (notice) {reply.params['text']}")
                 continue
+            if reply.method == "editMessageReplyMarkup" and not reply.buttons:
+                continue  # buttons removed after a press: nothing new to read
             label = "edited" if reply.method.startswith("edit") else "bot"
             if reply.text:
                 self.say(f"{label}> " + reply.text.replace("\n", "\n     "))

@@ -189,6 +189,7 @@ class FakeBotApi:
     def __post_init__(self) -> None:
         self._faults: list[_PlannedFault] = []
         self._blocked: set[int] = set()
+        self._answered_queries: set[str] = set()
         self._message_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._updates: list[dict[str, Any]] = []
@@ -396,6 +397,16 @@ class FakeBotApi:
                 )
         limit = int(params.get("limit") or 100)
         return [u for u in self._updates if u["update_id"] >= offset][:limit]
+
+    async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        query_id = str(params.get("callback_query_id"))
+        if query_id in self._answered_queries:
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        self._answered_queries.add(query_id)
+        return True
 
     async def _api_setMyCommands(self, params: dict[str, Any]) -> Any:
         self.commands[params.get("language_code")] = params.get("commands", [])

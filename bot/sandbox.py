@@ -52,6 +52,32 @@ class Reply:
         return None
 
 
+class Replies(list[Reply]):
+    """What the bot did in answer to one action of a user."""
+
+    @property
+    def messages(self) -> Replies:
+        """Messages the user can read: new ones, files and edited texts."""
+        return [r for r in self if r.method.startswith("send") or r.method == "editMessageText"]
+
+    @property
+    def texts(self) -> list[str]:
+        return [r.text for r in self.messages]
+
+    @property
+    def last(self) -> Reply:
+        assert self.messages, "the bot sent no message"
+        return self.messages[-1]
+
+    @property
+    def alert(self) -> str | None:
+        """The notice shown for a pressed button (answerCallbackQuery text), if any."""
+        for reply in self:
+            if reply.method == "answerCallbackQuery":
+                return reply.params.get("text")
+        return None
+
+
 def _reply_from(call: ApiCall) -> Reply:
     message = call.result if isinstance(call.result, dict) else {}
     markup = message.get("reply_markup") or call.params.get("reply_markup") or {}
@@ -152,6 +178,7 @@ class SandboxUser:
     username: str | None = None
     language_code: str | None = "lv"
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _queries: set[str] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, Any]:
         user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
@@ -172,26 +199,27 @@ class SandboxUser:
             **content,
         }
 
-    async def _act(self, update: dict[str, Any]) -> list[Reply]:
+    async def _act(self, update: dict[str, Any]) -> Replies:
         before = len(self.sandbox.api.calls)
         await self.sandbox.process({"update_id": self.sandbox.next_update_id(), **update})
         return self.replies_since(before)
 
-    def replies_since(self, index: int) -> list[Reply]:
-        return [
+    def replies_since(self, index: int) -> Replies:
+        return Replies(
             _reply_from(call)
             for call in self.sandbox.api.calls[index:]
-            if call.chat_id == self.id and call.answered == "ok"
-        ]
+            if call.answered == "ok"
+            and (call.chat_id == self.id or call.params.get("callback_query_id") in self._queries)
+        )
 
-    async def send(self, text: str) -> list[Reply]:
+    async def send(self, text: str) -> Replies:
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             command = text.split()[0]
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return await self._act({"message": self._message(**content)})
 
-    async def send_sticker(self) -> list[Reply]:
+    async def send_sticker(self) -> Replies:
         sticker = {
             "file_id": "sticker-1",
             "file_unique_id": "s1",
@@ -204,7 +232,7 @@ class SandboxUser:
         }
         return await self._act({"message": self._message(sticker=sticker)})
 
-    async def send_photo(self) -> list[Reply]:
+    async def send_photo(self) -> Replies:
         photo = [{"file_id": "photo-1", "file_unique_id": "p1", "width": 90, "height": 90}]
         return await self._act({"message": self._message(photo=photo)})
 
@@ -228,15 +256,37 @@ class SandboxUser:
                         return candidate, button["callback_data"]
         raise AssertionError(f"no button {label!r} in the chat of {self.id}")
 
-    async def press(self, label: str, message: dict[str, Any] | None = None) -> list[Reply]:
+    def button_at(self, row: int = 0, column: int = 0) -> tuple[dict[str, Any], str]:
+        """The button at (row, column) of the newest bot message that has buttons."""
+        for candidate in reversed(self.messages()):
+            rows = (candidate.get("reply_markup") or {}).get("inline_keyboard", [])
+            if rows:
+                return candidate, rows[row][column]["callback_data"]
+        raise AssertionError(f"no buttons in the chat of {self.id}")
+
+    async def press_at(self, row: int = 0, column: int = 0) -> Replies:
+        message, data = self.button_at(row, column)
+        return await self.press_data(data, message)
+
+    async def press_where(self, data: str) -> Replies:
+        """Press the newest button whose callback data is exactly `data`."""
+        for candidate in reversed(self.messages()):
+            for row in (candidate.get("reply_markup") or {}).get("inline_keyboard", []):
+                if any(button.get("callback_data") == data for button in row):
+                    return await self.press_data(data, candidate)
+        raise AssertionError(f"no button with data {data!r} in the chat of {self.id}")
+
+    async def press(self, label: str, message: dict[str, Any] | None = None) -> Replies:
         message, data = self.find_button(label, message)
         return await self.press_data(data, message)
 
-    async def press_data(self, data: str, message: dict[str, Any] | None = None) -> list[Reply]:
+    async def press_data(self, data: str, message: dict[str, Any] | None = None) -> Replies:
         """Press a button with any callback data, as a forged or stale press would."""
         message = message or self.last_message()
+        query_id = f"q{self.id}-{self.sandbox.next_update_id()}"
+        self._queries.add(query_id)
         callback = {
-            "id": str(self.sandbox.next_update_id()),
+            "id": query_id,
             "from": self.as_dict(),
             "chat_instance": f"ci-{self.id}",
             "data": data,

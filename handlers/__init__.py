@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import fallback, start
+from handlers import admin, dialogs, fallback, onboarding, privacy, profile, start
 from handlers.errors import on_error
 
 
-def register_all(application: Application) -> None:
-    start.register(application)
-    fallback.register(application)
+def register_all(application: Application) -> None:  # type: ignore[type-arg]
+    dialogs.register(application)
+    for module in (start, onboarding, profile, privacy, admin):
+        module.register(application)
+    fallback.register(application)  # last: it takes whatever nobody else did
     application.add_error_handler(on_error)

@@ -1,49 +1,147 @@
-"""Small helpers every handler module uses."""
+"""What every handler module shares: who is asking, their language, and safe replies."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from html import escape
 from typing import Any
 
-from telegram import Update, User
-from telegram.ext import CallbackContext
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Language
 from bot.i18n import Translator, pick_language
-from bot.runtime import get_runtime
+from bot.runtime import Runtime, get_runtime
+from bot.services.errors import ServiceError
 from bot.services.users import Person, Profile, identify
 
-Context = CallbackContext[Any, Any, Any, Any]
+log = logging.getLogger(__name__)
 
 
-def profile_of(user: User) -> Profile:
-    return Profile(
-        telegram_id=user.id,
-        first_name=user.first_name,
-        last_name=user.last_name,
-        username=user.username,
-        language_code=user.language_code,
-    )
+class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB builds one context per update and shares it across handler groups, so the
+    person looked up in an early group is reused by the later ones."""
+
+    person: Person | None = None
+    toast: str | None = None  # a short notice shown when the button press is answered
+    answered: bool = False
+
+    @property
+    def runtime(self) -> Runtime:
+        return get_runtime(self)
+
+
+Handler = Callable[[Update, Context], Awaitable[None]]
+Buttons = Sequence[Sequence[tuple[str, str]]]
 
 
 def translator(context: Context, language: Language) -> Translator:
-    return Translator(language, get_runtime(context).settings.tz)
+    return Translator(language, context.runtime.settings.tz)
 
 
-async def who(update: Update, context: Context) -> tuple[Person, Translator]:
+async def who(
+    update: Update, context: Context, *, fresh: bool = False
+) -> tuple[Person, Translator]:
     """The person behind this update (created on first contact) and their translator."""
-    if update.effective_user is None:
-        raise ValueError("update without a user")
-    runtime = get_runtime(context)
-    person = await identify(
-        runtime.db, profile_of(update.effective_user), runtime.settings.default_language
-    )
-    return person, translator(context, person.language)
+    if context.person is None or fresh:
+        user = update.effective_user
+        if user is None:
+            raise ValueError("update without a user")
+        settings = context.runtime.settings
+        context.person = await identify(
+            context.runtime.db,
+            Profile(user.id, user.username, user.language_code),
+            settings.default_language,
+            settings.admin_ids,
+        )
+    return context.person, translator(context, context.person.language)
 
 
 def fallback_translator(update: object, context: Context) -> Translator:
     """A translator chosen without the database, for when the database is the problem."""
+    if context.person is not None:
+        return translator(context, context.person.language)
     code = None
     if isinstance(update, Update) and update.effective_user is not None:
         code = update.effective_user.language_code
-    settings = get_runtime(context).settings
+    settings = context.runtime.settings
     return translator(context, pick_language(None, code, settings.default_language))
+
+
+def keyboard(rows: Buttons) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def is_private(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+
+
+def explain(tr: Translator, error: ServiceError) -> str:
+    values = {k: escape(v) if isinstance(v, str) else v for k, v in error.values.items()}
+    return tr._(error.message, **values)
+
+
+async def say(
+    update: Update, text: str, rows: Buttons | None = None, *, edit: bool = False
+) -> Message | None:
+    """Answer in the chat: edit the pressed message when asked, else send a new one."""
+    markup = keyboard(rows) if rows else None
+    query = update.callback_query
+    if edit and query is not None and query.message is not None:
+        try:
+            result = await query.edit_message_text(text, reply_markup=markup)
+            return result if isinstance(result, Message) else None
+        except BadRequest as error:
+            if "not modified" in str(error):
+                return None
+            log.info("Could not edit, sending instead: %s", error)
+    chat = update.effective_chat
+    assert chat is not None
+    return await chat.send_message(text, reply_markup=markup)
+
+
+async def drop_buttons(update: Update) -> None:
+    """Remove the keyboard of the pressed message so it cannot be pressed again."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    with contextlib.suppress(BadRequest):  # already gone or too old to edit
+        await query.edit_message_reply_markup(None)
+
+
+def guarded(handler: Handler) -> Handler:
+    """Turn service refusals into a clear answer in the user's language, and always
+    answer a button press so the phone stops its spinner."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: Context) -> None:
+        query = update.callback_query
+        try:
+            await handler(update, context)
+        except ServiceError as error:
+            tr = fallback_translator(update, context)
+            if query is not None:
+                if not context.answered:
+                    context.answered = True
+                    await query.answer(explain(tr, error), show_alert=True)
+                return
+            if update.effective_message is not None:
+                await update.effective_message.reply_text(explain(tr, error))
+            return
+        if query is not None and not context.answered:
+            context.answered = True
+            await query.answer(context.toast)
+
+    return wrapper
+
+
+def deep_links(application: Application[Any, Any, Any, Any, Any, Any]) -> dict[str, Any]:
+    """Payload prefix -> handler(update, context, argument); features register here."""
+    return application.bot_data.setdefault("deep_links", {})

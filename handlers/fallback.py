@@ -1,9 +1,9 @@
-"""Anything no other handler took: a one-line pointer to /help."""
+"""Anything no other handler took: a pointer to /help, or "this button is no longer valid"."""
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from handlers.common import Context, who
 
@@ -22,10 +22,24 @@ async def stray_message(update: Update, context: Context) -> None:
     )
 
 
-def register(application: Application) -> None:
+async def stale_button(update: Update, context: Context) -> None:
+    _, tr = await who(update, context)
+    context.answered = True
+    await update.callback_query.answer(tr._("This button is no longer valid."), show_alert=True)
+
+
+async def noop_button(update: Update, context: Context) -> None:
+    """Buttons that only show information, such as a page number."""
+    context.answered = True
+    await update.callback_query.answer()
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
     """Register last: in group 0 these answer only what no earlier handler took."""
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
     application.add_handler(
         MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, stray_message)
     )
+    application.add_handler(CallbackQueryHandler(noop_button, pattern=r"^noop$"))
+    application.add_handler(CallbackQueryHandler(stale_button))

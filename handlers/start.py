@@ -1,43 +1,53 @@
-"""/start and /help."""
+"""/start (with deep links), /help and the main menu's buttons."""
 
 from __future__ import annotations
 
-from html import escape
-
 from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import N_, Translator
-from handlers.common import Context, who
-
-# (command, description) as shown in /help and in Telegram's command menu.
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", N_("Start or restart the assistant")),
-    ("help", N_("What I can do")),
-)
+from handlers import admin, privacy
+from handlers import profile as profile_screen
+from handlers.common import Context, guarded, say, who
+from handlers.menu import help_text, show_menu
+from handlers.onboarding import open_deep_link, resume
 
 
-def help_text(tr: Translator) -> str:
-    lines = [tr._("<b>What I can do</b>")]
-    lines += [f"/{command} — {tr._(description)}" for command, description in COMMANDS]
-    return "\n".join(lines)
-
-
+@guarded
 async def start(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
-    greeting = tr._(
-        "Hello, {name}! I am Kopiena, the assistant of Latvia's social work community: "
-        "trainings, reminders, feedback and answers to common questions.",
-        name=escape(person.first_name),
-    )
-    await update.effective_message.reply_text(f"{greeting}\n\n{help_text(tr)}")
+    payload = context.args[0] if context.args else None
+    if not person.onboarded:
+        await resume(update, context, payload)
+    elif payload:
+        await open_deep_link(update, context, payload)
+    else:
+        await show_menu(update, person, tr)
 
 
+@guarded
 async def show_help(update: Update, context: Context) -> None:
-    _, tr = await who(update, context)
-    await update.effective_message.reply_text(help_text(tr))
+    person, tr = await who(update, context)
+    await say(update, help_text(person if person.onboarded else None, tr))
 
 
-def register(application: Application) -> None:
+MENU_ACTIONS = {
+    "home": start,
+    "help": show_help,
+    "profile": profile_screen.profile_command,
+    "privacy": privacy.privacy_command,
+    "users": admin.users_command,
+    "audit": admin.audit_command,
+}
+
+
+@guarded
+async def menu_button(update: Update, context: Context) -> None:
+    key = context.matches[0].group(1) if context.matches else ""
+    await MENU_ACTIONS[key](update, context)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", show_help))
+    keys = "|".join(MENU_ACTIONS)
+    application.add_handler(CallbackQueryHandler(menu_button, pattern=rf"^menu:({keys})$"))

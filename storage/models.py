@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, MetaData, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -27,15 +28,69 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
+    """A person who wrote to the bot.
+
+    Before consent only the Telegram id and the language are stored. After /forget the
+    row stays (anonymous counts in reports point to it) with every personal field empty
+    and `telegram_id` NULL, so a returning person starts as a new user.
+    """
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    first_name: Mapped[str] = mapped_column(String(256), default="")
-    last_name: Mapped[str | None] = mapped_column(String(256))
-    username: Mapped[str | None] = mapped_column(String(64))
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     telegram_language: Mapped[str | None] = mapped_column(String(16))
     # Set only once the user picks a language; until then Telegram's language_code decides.
     language: Mapped[str | None] = mapped_column(String(2))
+    username: Mapped[str | None] = mapped_column(String(64), index=True)
+    full_name: Mapped[str | None] = mapped_column(String(100))
+    municipality: Mapped[str | None] = mapped_column(String(40))
+    workplace: Mapped[str | None] = mapped_column(String(200))
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    onboarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    forgotten_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class UserRole(Base):
+    """A staff role granted to a user. Everyone is a participant; ADMIN_IDS are admins too."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RoleAudit(Base):
+    """Who granted or revoked which role to whom, and when."""
+
+    __tablename__ = "role_audit"
+    __table_args__ = (Index("ix_role_audit_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(8))  # "grant" or "revoke"
+    role: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Dialog(Base):
+    """Where a user is in a multi-step conversation (onboarding, editing the profile...).
+
+    Kept in the database so a user who drops out, or a restart, loses nothing.
+    """
+
+    __tablename__ = "dialogs"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -27,13 +27,32 @@ def run_console(tmp_path: Path, lines: list[str]) -> str:
 
 
 def test_console_transcript(tmp_path: Path) -> None:
-    out = run_console(tmp_path, ["/start", "/as 9001 en", "/help", "/as Pēteris ru", "hello"])
+    lines = [
+        "/start",
+        "2",
+        "1",
+        "Anna Bērziņa",
+        "cesis",
+        "1",
+        "Cēsu novada Sociālais dienests",
+        "/as 9001 en",
+        "/help",
+        "/as Pēteris ru",
+        "/start",
+        "99",
+    ]
+    out = run_console(tmp_path, lines)
     assert "Anna> /start" in out
-    assert "bot> Sveiki, Anna!" in out
+    assert "bot> Sveiki! Esmu Kopiena" in out
+    assert "[1] ✓ Latviešu  [2] English  [3] Русский" in out
+    assert "bot> Before we start: your data" in out  # pressing 2 chose English
+    assert "[1] Cēsu novads" in out
+    assert "bot> All set, Anna Bērziņa! Welcome to Kopiena." in out
     assert "-- now you are User 9001 (id 9001, en)" in out
     assert "bot> What I can do" in out
     assert "-- now you are Pēteris" in out
-    assert "bot> Я не понял" in out
+    assert "[3] ✓ Русский" in out
+    assert "-- no button 99; there are 3" in out
     assert (tmp_path / "console.db").exists()  # same database settings as `kopiena run`
 
 

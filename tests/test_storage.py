@@ -29,12 +29,13 @@ async def test_empty_file_gets_the_whole_schema(database_url: str) -> None:
         tables = {
             row[0] for row in conn.execute("select name from sqlite_master where type='table'")
         }
-        assert "users" in tables and "alembic_version" in tables
+        assert {"users", "user_roles", "role_audit", "dialogs", "alembic_version"} <= tables
         columns = {row[1] for row in conn.execute("pragma table_info(users)")}
         assert {
             "telegram_id",
-            "first_name",
-            "last_name",
+            "full_name",
+            "municipality",
+            "workplace",
             "username",
             "language",
             "created_at",
@@ -82,7 +83,7 @@ async def test_times_come_back_as_the_same_utc_instant(database_url: str) -> Non
     db = create_sessionmaker(engine)
     riga_evening = datetime(2026, 9, 27, 18, 30, tzinfo=timezone(timedelta(hours=3)))
     async with db.begin() as session:
-        session.add(User(telegram_id=1, first_name="Anna", created_at=riga_evening))
+        session.add(User(telegram_id=1, full_name="Anna", created_at=riga_evening))
     async with db() as session:
         stored = await session.scalar(select(User.created_at))
     await engine.dispose()

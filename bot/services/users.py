@@ -1,14 +1,33 @@
-"""Who is talking to the bot, and in which language."""
+"""Who is talking to the bot: identity, language and roles."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Language
 from bot.i18n import pick_language
-from storage import users as user_store
+from storage.db import insert
+from storage.models import Dialog, User, UserRole
+
+
+class Role(StrEnum):
+    TRAINER = "trainer"
+    ORGANISER = "organiser"
+    ADMIN = "admin"
+
+
+# Each role includes the powers of the roles after it.
+ROLE_POWERS: dict[Role, frozenset[Role]] = {
+    Role.ADMIN: frozenset(Role),
+    Role.ORGANISER: frozenset({Role.ORGANISER, Role.TRAINER}),
+    Role.TRAINER: frozenset({Role.TRAINER}),
+}
 
 
 @dataclass(frozen=True)
@@ -16,43 +35,105 @@ class Profile:
     """What the chat platform tells us about a person on each update."""
 
     telegram_id: int
-    first_name: str
-    last_name: str | None = None
     username: str | None = None
     language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class DialogState:
+    name: str
+    step: str
+    updated_at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Person:
     id: int
     telegram_id: int
-    first_name: str
     language: Language
+    language_chosen: bool
+    full_name: str | None
+    municipality: str | None
+    workplace: str | None
+    username: str | None
+    onboarded: bool
+    roles: frozenset[Role]
+    dialog: DialogState | None
+
+    def can(self, role: Role) -> bool:
+        return any(role in ROLE_POWERS[held] for held in self.roles)
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or (f"@{self.username}" if self.username else f"#{self.id}")
+
+
+async def load_person(
+    session: AsyncSession, user: User, default_language: Language, admin_ids: frozenset[int]
+) -> Person:
+    roles = set(await session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
+    dialog = await session.get(Dialog, user.id)
+    held = {Role(role) for role in roles if role in Role.__members__.values()}
+    if user.telegram_id in admin_ids:
+        held.add(Role.ADMIN)
+    return Person(
+        id=user.id,
+        telegram_id=user.telegram_id or 0,
+        language=pick_language(user.language, user.telegram_language, default_language),
+        language_chosen=user.language is not None,
+        full_name=user.full_name,
+        municipality=user.municipality,
+        workplace=user.workplace,
+        username=user.username,
+        onboarded=user.onboarded_at is not None,
+        roles=frozenset(held),
+        dialog=(
+            DialogState(dialog.name, dialog.step, dialog.updated_at, dict(dialog.data or {}))
+            if dialog
+            else None
+        ),
+    )
 
 
 async def identify(
-    db: async_sessionmaker[AsyncSession], profile: Profile, default_language: Language
+    db: async_sessionmaker[AsyncSession],
+    profile: Profile,
+    default_language: Language,
+    admin_ids: frozenset[int],
 ) -> Person:
-    """Find or create the user behind an update; write only when Telegram's data changed."""
+    """Find or create the user behind an update.
+
+    Before consent only the Telegram id and language are kept; the username (needed to
+    find people by @name) is refreshed once the user has agreed.
+    """
     async with db.begin() as session:
-        user = await user_store.get_by_telegram_id(session, profile.telegram_id)
-        if user is None or (
-            user.first_name,
-            user.last_name,
-            user.username,
-            user.telegram_language,
-        ) != (profile.first_name, profile.last_name, profile.username, profile.language_code):
-            user = await user_store.upsert_profile(
-                session,
-                telegram_id=profile.telegram_id,
-                first_name=profile.first_name,
-                last_name=profile.last_name,
-                username=profile.username,
-                telegram_language=profile.language_code,
+        user = await session.scalar(select(User).where(User.telegram_id == profile.telegram_id))
+        if user is None:
+            await session.execute(
+                insert(session)(User)
+                .values(telegram_id=profile.telegram_id, telegram_language=profile.language_code)
+                .on_conflict_do_nothing(index_elements=[User.telegram_id])
             )
-        return Person(
-            id=user.id,
-            telegram_id=user.telegram_id,
-            first_name=user.first_name,
-            language=pick_language(user.language, user.telegram_language, default_language),
+            user = await session.scalar(select(User).where(User.telegram_id == profile.telegram_id))
+            assert user is not None
+        if user.telegram_language != profile.language_code:
+            user.telegram_language = profile.language_code
+        if user.consented_at is not None and user.username != profile.username:
+            user.username = profile.username
+        return await load_person(session, user, default_language, admin_ids)
+
+
+async def find_user(session: AsyncSession, reference: str) -> User | None:
+    """A known, not forgotten user by Telegram id, internal '#id' or @username."""
+    reference = reference.strip()
+    if reference.startswith("@") and len(reference) > 1:
+        return await session.scalar(
+            select(User).where(User.username.ilike(reference[1:]), User.forgotten_at.is_(None))
         )
+    if reference.startswith("#") and reference[1:].isdigit():
+        user = await session.get(User, int(reference[1:]))
+        return user if user is not None and user.forgotten_at is None else None
+    if reference.isdigit():
+        return await session.scalar(select(User).where(User.telegram_id == int(reference)))
+    return None

@@ -1,0 +1,63 @@
+"""What we store about a person, a copy of it for them, and forgetting it on request."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.services import municipalities
+from bot.services.users import Person
+from storage.models import Dialog, RoleAudit, User, UserRole, utcnow
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+async def export(db: async_sessionmaker[AsyncSession], person: Person) -> dict[str, Any]:
+    """Everything stored about this person, as plain JSON-ready data."""
+    async with db() as session:
+        user = await session.get(User, person.id)
+        assert user is not None
+        roles = await session.scalars(select(UserRole).where(UserRole.user_id == user.id))
+        audit = await session.scalars(
+            select(RoleAudit).where(RoleAudit.target_id == user.id).order_by(RoleAudit.at)
+        )
+        municipality = municipalities.get(user.municipality or "")
+        return {
+            "profile": {
+                "telegram_id": user.telegram_id,
+                "username": user.username,
+                "full_name": user.full_name,
+                "municipality": municipality.name if municipality else user.municipality,
+                "workplace": user.workplace,
+                "language": user.language,
+                "telegram_language": user.telegram_language,
+                "consented_at": _iso(user.consented_at),
+                "onboarded_at": _iso(user.onboarded_at),
+                "created_at": _iso(user.created_at),
+                "updated_at": _iso(user.updated_at),
+            },
+            "roles": [{"role": r.role, "granted_at": _iso(r.granted_at)} for r in roles],
+            "role_changes": [{"action": a.action, "role": a.role, "at": _iso(a.at)} for a in audit],
+        }
+
+
+async def forget(db: async_sessionmaker[AsyncSession], person: Person) -> None:
+    """Erase personal data. The row stays, anonymous, so counts in reports stay right;
+    the municipality stays too because reports are made by municipality."""
+    async with db.begin() as session:
+        user = await session.get(User, person.id)
+        assert user is not None
+        await session.execute(delete(UserRole).where(UserRole.user_id == user.id))
+        await session.execute(delete(Dialog).where(Dialog.user_id == user.id))
+        user.telegram_id = None
+        user.username = None
+        user.full_name = None
+        user.workplace = None
+        user.telegram_language = None
+        user.language = None
+        user.forgotten_at = utcnow()

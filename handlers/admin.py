@@ -1,0 +1,202 @@
+"""Admin tools: /grant, /revoke, /users and /audit (role checks live in bot/services/roles)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.i18n import Translator
+from bot.services import roles
+from bot.services.roles import Member, RoleChange
+from bot.services.users import Role
+from handlers.common import Buttons, Context, guarded, say, who
+
+
+def role_name(tr: Translator, role: Role | str) -> str:
+    names = {"trainer": tr._("trainer"), "organiser": tr._("organiser"), "admin": tr._("admin")}
+    return names.get(str(role), str(role))
+
+
+def member_line(tr: Translator, member: Member) -> str:
+    held = ", ".join(role_name(tr, role) for role in member.roles) or tr._("participant")
+    return f"{escape(member.label)} (id {member.telegram_id}) — {held}"
+
+
+def change_text(tr: Translator, change: RoleChange, granting: bool) -> str:
+    values = {"who": escape(change.member.label), "role": role_name(tr, change.role)}
+    if granting:
+        if change.changed:
+            return tr._("{who} is now {role}.", **values)
+        return tr._("{who} already is {role}.", **values)
+    if change.changed:
+        return tr._("{who} is no longer {role}.", **values)
+    return tr._("{who} was not {role}.", **values)
+
+
+def role_buttons(tr: Translator, prefix: str) -> Buttons:
+    return [[(role_name(tr, role), f"{prefix}:{role.value}") for role in Role]]
+
+
+async def _role_command(update: Update, context: Context, granting: bool) -> None:
+    person, tr = await who(update, context)
+    roles.require(person, Role.ADMIN)
+    args = context.args or []
+    settings = context.runtime.settings
+    if len(args) >= 2:
+        role = roles.parse_role(args[-1])
+        action = roles.grant if granting else roles.revoke
+        change = await action(context.runtime.db, person, args[0], role, settings.admin_ids)
+        await say(update, change_text(tr, change, granting))
+        return
+    usage = (
+        tr._("Which role do you want to give? Or type /grant @username role.")
+        if granting
+        else tr._("Which role do you want to take away? Or type /revoke @username role.")
+    )
+    await say(update, usage, role_buttons(tr, "gr" if granting else "rv"))
+
+
+@guarded
+async def grant_command(update: Update, context: Context) -> None:
+    await _role_command(update, context, granting=True)
+
+
+@guarded
+async def revoke_command(update: Update, context: Context) -> None:
+    await _role_command(update, context, granting=False)
+
+
+@guarded
+async def pick_person(update: Update, context: Context) -> None:
+    """gr:<role>[:page] / rv:<role>[:page]: list the people the role can go to (or from)."""
+    person, tr = await who(update, context)
+    assert context.matches
+    kind, role_value, page = context.matches[0].group(1, 2, 3)
+    granting = kind == "gr"
+    role = Role(role_value)
+    found, pages = await roles.members(
+        context.runtime.db,
+        person,
+        context.runtime.settings.admin_ids,
+        role,
+        holders=not granting,
+        page=int(page or 0),
+    )
+    if not found:
+        await say(update, tr._("Nobody to choose from."), edit=True)
+        return
+    rows: list[list[tuple[str, str]]] = [
+        [(m.label[:60], f"{kind}u:{role.value}:{m.id}")] for m in found
+    ]
+    current = int(page or 0)
+    navigation = []
+    if current > 0:
+        navigation.append(("◀", f"{kind}:{role.value}:{current - 1}"))
+    if current + 1 < pages:
+        navigation.append(("▶", f"{kind}:{role.value}:{current + 1}"))
+    if navigation:
+        rows.append(navigation)
+    question = (
+        tr._("Who should become {role}?", role=role_name(tr, role))
+        if granting
+        else tr._("Who should stop being {role}?", role=role_name(tr, role))
+    )
+    await say(update, question, rows, edit=True)
+
+
+@guarded
+async def apply_pick(update: Update, context: Context) -> None:
+    person, tr = await who(update, context)
+    assert context.matches
+    kind, role_value, user_id = context.matches[0].group(1, 2, 3)
+    action = roles.grant if kind == "gr" else roles.revoke
+    change = await action(
+        context.runtime.db,
+        person,
+        int(user_id),
+        Role(role_value),
+        context.runtime.settings.admin_ids,
+    )
+    await say(update, change_text(tr, change, kind == "gr"), edit=True)
+
+
+async def _list_users(update: Update, context: Context, role: Role | None, page: int) -> None:
+    person, tr = await who(update, context)
+    found, pages = await roles.members(
+        context.runtime.db, person, context.runtime.settings.admin_ids, role, page=page
+    )
+    title = (
+        tr._("<b>Users with the role {role}</b>", role=role_name(tr, role))
+        if role
+        else tr._("<b>All users</b>")
+    )
+    lines = [title, *(member_line(tr, m) for m in found)] if found else [title, tr._("Nobody yet.")]
+    key = role.value if role else "all"
+    navigation = []
+    if page > 0:
+        navigation.append(("◀", f"us:{key}:{page - 1}"))
+    if page + 1 < pages:
+        navigation.append(("▶", f"us:{key}:{page + 1}"))
+    filters = [(role_name(tr, r), f"us:{r.value}:0") for r in Role]
+    rows = [navigation, filters] if navigation else [filters]
+    await say(update, "\n".join(lines), rows, edit=update.callback_query is not None)
+
+
+@guarded
+async def users_command(update: Update, context: Context) -> None:
+    person, _ = await who(update, context)
+    roles.require(person, Role.ADMIN)
+    args = context.args or []
+    role = roles.parse_role(args[0]) if args and args[0] not in ("all", "participant") else None
+    await _list_users(update, context, role, 0)
+
+
+@guarded
+async def users_page(update: Update, context: Context) -> None:
+    assert context.matches
+    key, page = context.matches[0].group(1, 2)
+    await _list_users(update, context, None if key == "all" else Role(key), int(page))
+
+
+@guarded
+async def audit_command(update: Update, context: Context) -> None:
+    person, tr = await who(update, context)
+    entries = await roles.audit_log(context.runtime.db, person)
+    if not entries:
+        await say(update, tr._("No role changes yet."))
+        return
+    lines = [tr._("<b>Latest role changes</b>")]
+    for entry in entries:
+        template = (
+            tr._("{when}: {actor} gave {target} the role {role}")
+            if entry.action == "grant"
+            else tr._("{when}: {actor} took the role {role} from {target}")
+        )
+        lines.append(
+            template.format(
+                when=tr.datetime(entry.at),
+                actor=escape(entry.actor),
+                target=escape(entry.target),
+                role=role_name(tr, entry.role),
+            )
+        )
+    await say(update, "\n".join(lines))
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    roles_pattern = "|".join(role.value for role in Role)
+    application.add_handler(CommandHandler("grant", grant_command))
+    application.add_handler(CommandHandler("revoke", revoke_command))
+    application.add_handler(CommandHandler("users", users_command))
+    application.add_handler(CommandHandler("audit", audit_command))
+    application.add_handler(
+        CallbackQueryHandler(pick_person, pattern=rf"^(gr|rv):({roles_pattern})(?::(\d{{1,4}}))?$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(apply_pick, pattern=rf"^(gr|rv)u:({roles_pattern}):(\d{{1,12}})$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(users_page, pattern=rf"^us:(all|{roles_pattern}):(\d{{1,4}})$")
+    )

@@ -1,0 +1,78 @@
+"""Runs before every other handler (group -1): sends a message to the dialog waiting for
+it, and keeps people who have not finished onboarding on the onboarding path."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import Update
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+
+from bot.services import profile
+from bot.services.profile import PROFILE
+from handlers.common import Context, is_private, say, who
+from handlers.onboarding import handle_input, resume
+
+DIALOG_GROUP = -1
+# Commands that work before onboarding is finished.
+OPEN_COMMANDS = frozenset({"start", "help", "privacy", "mydata", "forget"})
+# Buttons that work before onboarding is finished.
+OPEN_BUTTONS = ("lang:", "ob:", "mun:", "munp:", "fg:", "menu:help", "noop")
+# A profile edit left open this long no longer captures what the user types.
+PROFILE_EDIT_TTL = timedelta(hours=1)
+
+
+def command_of(text: str) -> str | None:
+    if not text.startswith("/"):
+        return None
+    return text.split()[0][1:].split("@")[0].lower()
+
+
+async def route(update: Update, context: Context) -> None:
+    if not is_private(update) or update.effective_user is None:
+        return
+    if update.callback_query is not None:
+        await _route_button(update, context)
+        return
+    message = update.effective_message
+    if message is None:
+        return
+    person, tr = await who(update, context)
+    command = command_of(message.text or "")
+    dialog = person.dialog
+    if (
+        dialog is not None
+        and dialog.name == PROFILE
+        and (command is not None or context.runtime.clock() - dialog.updated_at > PROFILE_EDIT_TTL)
+    ):
+        await profile.cancel_dialog(context.runtime.db, person)
+        person, tr = await who(update, context, fresh=True)
+        dialog = None
+    if command is not None:
+        if not person.onboarded and command not in OPEN_COMMANDS:
+            await say(update, tr._("Let's finish setting up your profile first."))
+            await resume(update, context)
+            raise ApplicationHandlerStop
+        return
+    if dialog is not None:
+        await handle_input(update, context)
+        raise ApplicationHandlerStop
+    if not person.onboarded:
+        await resume(update, context)
+        raise ApplicationHandlerStop
+
+
+async def _route_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    if (query.data or "").startswith(OPEN_BUTTONS):
+        return
+    person, tr = await who(update, context)
+    if not person.onboarded:
+        context.answered = True
+        await query.answer(tr._("Let's finish setting up your profile first."), show_alert=True)
+        raise ApplicationHandlerStop
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(TypeHandler(Update, route), group=DIALOG_GROUP)

@@ -1,0 +1,72 @@
+"""The command list, /help and the main menu: each shows only what the user's role can do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from telegram import Update
+
+from bot.i18n import N_, Translator
+from bot.services.users import Person, Role
+from handlers.common import Buttons, say
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str
+    role: Role | None = None  # None: everyone
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", N_("Start or open the main menu")),
+    Command("help", N_("What I can do")),
+    Command("profile", N_("Your profile and language")),
+    Command("privacy", N_("What is stored about you and why")),
+    Command("mydata", N_("Download everything stored about you")),
+    Command("forget", N_("Delete your personal data")),
+    Command("users", N_("List users by role"), Role.ADMIN),
+    Command("grant", N_("Give someone a role"), Role.ADMIN),
+    Command("revoke", N_("Take a role away"), Role.ADMIN),
+    Command("audit", N_("Latest role changes"), Role.ADMIN),
+)
+
+# (label, callback data, role needed) for the main menu's buttons.
+MENU: tuple[tuple[str, str, Role | None], ...] = (
+    (N_("👤 Profile"), "menu:profile", None),
+    (N_("🔒 Privacy"), "menu:privacy", None),
+    (N_("❓ Help"), "menu:help", None),
+    (N_("👥 Users"), "menu:users", Role.ADMIN),
+    (N_("📜 Role changes"), "menu:audit", Role.ADMIN),
+)
+
+
+def visible(person: Person | None, role: Role | None) -> bool:
+    return role is None or (person is not None and person.can(role))
+
+
+def public_commands() -> list[Command]:
+    return [command for command in COMMANDS if command.role is None]
+
+
+def help_text(person: Person | None, tr: Translator) -> str:
+    lines = [tr._("<b>What I can do</b>")]
+    lines += [
+        f"/{command.name} — {tr._(command.description)}"
+        for command in COMMANDS
+        if visible(person, command.role)
+    ]
+    return "\n".join(lines)
+
+
+def menu_buttons(person: Person, tr: Translator) -> Buttons:
+    labels = [(tr._(label), data) for label, data, role in MENU if visible(person, role)]
+    return [labels[i : i + 2] for i in range(0, len(labels), 2)]
+
+
+async def show_menu(update: Update, person: Person, tr: Translator, *, edit: bool = False) -> None:
+    text = tr._(
+        "<b>Main menu</b>, {name}. What would you like to do?", name=escape(person.full_name or "")
+    )
+    await say(update, text, menu_buttons(person, tr), edit=edit)

@@ -1,0 +1,89 @@
+"""/privacy, /mydata and /forget."""
+
+from __future__ import annotations
+
+import json
+
+from telegram import InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.services import privacy
+from handlers.common import Context, drop_buttons, guarded, say, who
+
+
+@guarded
+async def privacy_command(update: Update, context: Context) -> None:
+    _, tr = await who(update, context)
+    text = "\n\n".join(
+        [
+            tr._("<b>Your data in Kopiena</b>"),
+            tr._(
+                "<b>What is stored.</b> Your Telegram id and language from the first "
+                "message; after you agree, your full name, municipality, workplace "
+                "(optional) and Telegram username."
+            ),
+            tr._(
+                "<b>Why.</b> Organisers need to know who registers and attends trainings, "
+                "and EU-funded projects must report attendance and feedback by "
+                "municipality. Your username lets an admin find you to give you a role."
+            ),
+            tr._(
+                "<b>Who sees it.</b> Organisers and trainers of the events you register "
+                "for, and the admins. It is never sold or shared outside the programme."
+            ),
+            tr._(
+                "<b>Your rights.</b> /mydata sends you a file with everything stored about "
+                "you. /forget deletes your personal data; only anonymous counts (for "
+                "example, one participant from your municipality) stay in reports."
+            ),
+        ]
+    )
+    await say(update, text)
+
+
+@guarded
+async def my_data(update: Update, context: Context) -> None:
+    person, tr = await who(update, context)
+    data = await privacy.export(context.runtime.db, person)
+    content = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_document(
+        InputFile(content, filename="kopiena-my-data.json"),
+        caption=tr._("Everything Kopiena stores about you."),
+    )
+
+
+@guarded
+async def forget_command(update: Update, context: Context) -> None:
+    _, tr = await who(update, context)
+    text = tr._(
+        "This deletes your name, workplace, username, Telegram id, roles and settings. "
+        "Reports keep only anonymous counts (your municipality, without your name). "
+        "It cannot be undone. Delete your data?"
+    )
+    rows = [[(tr._("🗑 Yes, delete"), "fg:yes"), (tr._("No, keep it"), "fg:no")]]
+    await say(update, text, rows)
+
+
+@guarded
+async def forget_confirmed(update: Update, context: Context) -> None:
+    person, tr = await who(update, context)
+    await drop_buttons(update)
+    await privacy.forget(context.runtime.db, person)
+    await say(update, tr._("Your personal data has been deleted. Send /start to begin again."))
+
+
+@guarded
+async def forget_cancelled(update: Update, context: Context) -> None:
+    _, tr = await who(update, context)
+    await drop_buttons(update)
+    await say(update, tr._("Nothing was deleted."))
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("privacy", privacy_command))
+    application.add_handler(CommandHandler("mydata", my_data))
+    application.add_handler(CommandHandler("forget", forget_command))
+    application.add_handler(CallbackQueryHandler(forget_confirmed, pattern=r"^fg:yes$"))
+    application.add_handler(CallbackQueryHandler(forget_cancelled, pattern=r"^fg:no$"))
