@@ -1,5 +1,9 @@
 """Runs before every other handler (group -1): sends a message to the dialog waiting for
-it, and keeps people who have not finished onboarding on the onboarding path."""
+it, and keeps people who have not finished onboarding on the onboarding path.
+
+A feature that asks for typed input opens a dialog (bot/services/dialogs.py) and
+registers the handler for that dialog's name here with `on_input`.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,25 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot.services import profile
-from bot.services.profile import PROFILE
-from handlers.common import Context, is_private, say, who
-from handlers.onboarding import handle_input, resume
+from bot.services import dialogs
+from bot.services.dialogs import ONBOARDING
+from handlers.common import Context, Handler, is_private, say, who
+from handlers.onboarding import resume
 
 DIALOG_GROUP = -1
 # Commands that work before onboarding is finished.
 OPEN_COMMANDS = frozenset({"start", "help", "privacy", "mydata", "forget"})
 # Buttons that work before onboarding is finished.
 OPEN_BUTTONS = ("lang:", "ob:", "mun:", "munp:", "fg:", "menu:help", "noop")
-# A profile edit left open this long no longer captures what the user types.
-PROFILE_EDIT_TTL = timedelta(hours=1)
+# A dialog left open this long no longer captures what the user types.
+DEFAULT_TTL = timedelta(hours=1)
+
+_inputs: dict[str, tuple[Handler, timedelta]] = {}
+
+
+def on_input(name: str, handler: Handler, ttl: timedelta = DEFAULT_TTL) -> None:
+    """Send messages to `handler` while the user's dialog is `name`."""
+    _inputs[name] = (handler, ttl)
 
 
 def command_of(text: str) -> str | None:
@@ -40,22 +51,21 @@ async def route(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     command = command_of(message.text or "")
     dialog = person.dialog
-    if (
-        dialog is not None
-        and dialog.name == PROFILE
-        and (command is not None or context.runtime.clock() - dialog.updated_at > PROFILE_EDIT_TTL)
-    ):
-        await profile.cancel_dialog(context.runtime.db, person)
-        person, tr = await who(update, context, fresh=True)
-        dialog = None
+    if dialog is not None and dialog.name != ONBOARDING:
+        _, ttl = _inputs.get(dialog.name, (None, DEFAULT_TTL))
+        if command is not None or context.runtime.clock() - dialog.updated_at > ttl:
+            # A command, or coming back much later, leaves whatever was half done.
+            await dialogs.close_dialog(context.runtime.db, person.id)
+            person, tr = await who(update, context, fresh=True)
+            dialog = None
     if command is not None:
         if not person.onboarded and command not in OPEN_COMMANDS:
             await say(update, tr._("Let's finish setting up your profile first."))
             await resume(update, context)
             raise ApplicationHandlerStop
         return
-    if dialog is not None:
-        await handle_input(update, context)
+    if dialog is not None and dialog.name in _inputs:
+        await _inputs[dialog.name][0](update, context)
         raise ApplicationHandlerStop
     if not person.onboarded:
         await resume(update, context)

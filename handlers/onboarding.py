@@ -279,6 +279,10 @@ async def suggest_municipalities(
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
+    from handlers.dialogs import on_input
+
+    on_input(ONBOARDING, handle_input)
+    on_input(PROFILE, handle_input)
     application.add_handler(CallbackQueryHandler(pick_language, pattern=r"^lang:(\w\w)$"))
     application.add_handler(CallbackQueryHandler(agree, pattern=r"^ob:agree$"))
     application.add_handler(CallbackQueryHandler(use_telegram_name, pattern=r"^ob:tgname$"))

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import LANGUAGE_NAMES, Translator
-from bot.services import profile
+from bot.services import dialogs, profile
 from bot.services.profile import PROFILE
 from bot.services.users import Person
 from handlers.common import Context, drop_buttons, guarded, say, who
@@ -69,7 +69,7 @@ async def change_language(update: Update, context: Context) -> None:
 @guarded
 async def cancel(update: Update, context: Context) -> None:
     person, _ = await who(update, context)
-    await profile.cancel_dialog(context.runtime.db, person)
+    await dialogs.close_dialog(context.runtime.db, person.id, PROFILE)
     await drop_buttons(update)
     person, tr = await who(update, context, fresh=True)
     await show_profile(update, person, tr)

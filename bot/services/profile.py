@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import LANGUAGES
 from bot.i18n import N_
-from bot.services import municipalities
+from bot.services import dialogs, municipalities
+from bot.services.dialogs import ONBOARDING
 from bot.services.errors import InvalidInput, Stale
 from bot.services.users import Person
 from storage.db import insert
 from storage.models import Dialog, User, utcnow
 
-ONBOARDING = "onboarding"
 PROFILE = "profile"
 NAME_LIMIT = 100
 WORKPLACE_LIMIT = 200
@@ -211,21 +211,5 @@ async def edit_field(db: async_sessionmaker[AsyncSession], person: Person, field
     """Open a short dialog that waits for a new value of one profile field."""
     if not person.onboarded or field not in EDITABLE:
         raise Stale()
-    step = Step(field)
-    values = {"name": PROFILE, "step": step.value, "data": {}, "updated_at": utcnow()}
-    async with db.begin() as session:
-        await session.execute(
-            insert(session)(Dialog)
-            .values(user_id=person.id, **values)
-            .on_conflict_do_update(index_elements=[Dialog.user_id], set_=values)
-        )
-    return step
-
-
-async def cancel_dialog(db: async_sessionmaker[AsyncSession], person: Person) -> bool:
-    """Leave a profile edit; onboarding cannot be cancelled, only finished."""
-    async with db.begin() as session:
-        result = await session.execute(
-            delete(Dialog).where(Dialog.user_id == person.id, Dialog.name != ONBOARDING)
-        )
-        return bool(result.rowcount)
+    await dialogs.open_dialog(db, person.id, PROFILE, field)
+    return Step(field)

@@ -1,0 +1,68 @@
+"""Multi-step conversations kept in the database: one open dialog per user.
+
+A dialog says what the user's next message is for (a profile field, a question to the
+organisers, a wizard step...). Onboarding is a dialog too, the only one that no command
+or timeout closes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.db import insert
+from storage.models import Dialog, utcnow
+
+ONBOARDING = "onboarding"
+
+
+async def open_dialog(
+    db: async_sessionmaker[AsyncSession],
+    user_id: int,
+    name: str,
+    step: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Open (or replace) the user's dialog. Safe to run twice."""
+    values = {"name": name, "step": step, "data": data or {}, "updated_at": utcnow()}
+    async with db.begin() as session:
+        await session.execute(
+            insert(session)(Dialog)
+            .values(user_id=user_id, **values)
+            .on_conflict_do_update(index_elements=[Dialog.user_id], set_=values)
+        )
+
+
+async def move_dialog(
+    db: async_sessionmaker[AsyncSession],
+    user_id: int,
+    name: str,
+    from_step: str,
+    to_step: str,
+    data: dict[str, Any] | None = None,
+) -> bool:
+    """Move the dialog on only if it still is at `from_step` (a double press moves once)."""
+    values: dict[str, Any] = {"step": to_step, "updated_at": utcnow()}
+    if data is not None:
+        values["data"] = data
+    async with db.begin() as session:
+        result = await session.execute(
+            update(Dialog)
+            .where(Dialog.user_id == user_id, Dialog.name == name, Dialog.step == from_step)
+            .values(**values)
+        )
+        return bool(result.rowcount)
+
+
+async def close_dialog(
+    db: async_sessionmaker[AsyncSession], user_id: int, name: str | None = None
+) -> bool:
+    """Close the user's dialog (only if it is `name`, when given); never onboarding."""
+    async with db.begin() as session:
+        query = delete(Dialog).where(Dialog.user_id == user_id, Dialog.name != ONBOARDING)
+        if name is not None:
+            query = query.where(Dialog.name == name)
+        result = await session.execute(query)
+        return bool(result.rowcount)
