@@ -18,12 +18,22 @@ BUSY_TIMEOUT_MS = 15_000
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Stop the driver from issuing its own, late BEGIN (it waits for the first write, so a
+    # "count, then insert" would run outside any transaction); _begin below issues ours.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _begin(connection: Any) -> None:
+    # Every transaction takes SQLite's write lock up front, so whatever a transaction reads
+    # stays true until it commits: seat counts cannot be overtaken. Readers are not
+    # blocked (WAL); writers queue behind the busy timeout.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def is_sqlite(url: str) -> bool:
@@ -34,6 +44,7 @@ def create_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(url)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _begin)
     return engine
 
 
