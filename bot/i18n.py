@@ -16,6 +16,7 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 
 from bot.config import LANGUAGES, Language
@@ -60,6 +61,10 @@ class Translator:
     def ngettext(self, singular: str, plural: str, count: int, **values: object) -> str:
         text = self._catalog.ngettext(singular, plural, count)
         return text.format(count=count, **values)
+
+    def number(self, value: float) -> str:
+        """'64', '1,5' (lv, ru) or '1.5' (en)."""
+        return format_decimal(value, format="#,##0.#", locale=self.locale)
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.timezone)

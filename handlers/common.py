@@ -6,6 +6,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from html import escape
 from typing import Any
 
@@ -84,7 +85,11 @@ def is_private(update: Update) -> bool:
 
 
 def explain(tr: Translator, error: ServiceError) -> str:
-    values = {k: escape(v) if isinstance(v, str) else v for k, v in error.values.items()}
+    values: dict[str, object] = {}
+    for key, value in error.values.items():
+        if isinstance(value, datetime):
+            value = tr.datetime(value)
+        values[key] = escape(value) if isinstance(value, str) else value
     return tr._(error.message, **values)
 
 

@@ -22,6 +22,8 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("start", N_("Start or open the main menu")),
     Command("help", N_("What I can do")),
+    Command("events", N_("Upcoming trainings")),
+    Command("my", N_("My registrations and hours")),
     Command("profile", N_("Your profile and language")),
     Command("privacy", N_("What is stored about you and why")),
     Command("mydata", N_("Download everything stored about you")),
@@ -34,6 +36,8 @@ COMMANDS: tuple[Command, ...] = (
 
 # (label, callback data, role needed) for the main menu's buttons.
 MENU: tuple[tuple[str, str, Role | None], ...] = (
+    (N_("📅 Trainings"), "menu:events", None),
+    (N_("📋 My registrations"), "menu:my", None),
     (N_("👤 Profile"), "menu:profile", None),
     (N_("🔒 Privacy"), "menu:privacy", None),
     (N_("❓ Help"), "menu:help", None),

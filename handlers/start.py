@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from handlers import admin, privacy
+from handlers import admin, events, privacy
 from handlers import profile as profile_screen
 from handlers.common import Context, guarded, say, who
 from handlers.menu import help_text, show_menu
@@ -33,6 +33,8 @@ async def show_help(update: Update, context: Context) -> None:
 MENU_ACTIONS = {
     "home": start,
     "help": show_help,
+    "events": events.events_command,
+    "my": events.my_command,
     "profile": profile_screen.profile_command,
     "privacy": privacy.privacy_command,
     "users": admin.users_command,

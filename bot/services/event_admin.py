@@ -1,0 +1,84 @@
+"""What an event's organiser does besides creating it: requests, cancelling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.services.errors import Stale
+from bot.services.events import ACTIVE, EventStatus, EventView, RegStatus, require_manage, view
+from bot.services.registration import Recipient
+from bot.services.users import Person
+from storage.models import Event, Registration, User
+
+
+@dataclass(frozen=True)
+class Request:
+    registration_id: int
+    name: str
+    municipality: str | None
+    workplace: str | None
+
+
+async def overview(db: async_sessionmaker[AsyncSession], actor: Person, event_id: int) -> EventView:
+    async with db() as session:
+        event = await view(session, event_id)
+    from bot.services.events import require_staff
+
+    require_staff(actor, event)
+    return event
+
+
+async def pending_requests(
+    db: async_sessionmaker[AsyncSession], actor: Person, event_id: int
+) -> tuple[EventView, list[Request]]:
+    async with db() as session:
+        event = await view(session, event_id)
+        require_manage(actor, event)
+        rows = await session.execute(
+            select(Registration.id, User.full_name, User.municipality, User.workplace)
+            .join(User, User.id == Registration.user_id)
+            .where(
+                Registration.event_id == event_id,
+                Registration.status == RegStatus.PENDING.value,
+            )
+            .order_by(Registration.seq)
+        )
+        return event, [Request(r[0], r[1] or "—", r[2], r[3]) for r in rows]
+
+
+async def organiser_of(db: async_sessionmaker[AsyncSession], event: EventView) -> Recipient | None:
+    if event.organiser_id is None:
+        return None
+    async with db() as session:
+        user = await session.get(User, event.organiser_id)
+        if user is None:
+            return None
+        return Recipient(user.telegram_id, user.language or user.telegram_language, user.full_name)
+
+
+async def cancel_event(
+    db: async_sessionmaker[AsyncSession], actor: Person, event_id: int
+) -> tuple[EventView, list[Recipient]]:
+    """Cancel the event; everyone registered (or waiting, or asking) is to be told."""
+    async with db.begin() as session:
+        event = await view(session, event_id)
+        require_manage(actor, event)
+        if event.status not in (EventStatus.DRAFT, EventStatus.PUBLISHED):
+            raise Stale()
+        row = await session.get(Event, event_id)
+        assert row is not None
+        row.status = EventStatus.CANCELLED.value
+        people = await session.execute(
+            select(User.telegram_id, User.language, User.telegram_language, User.full_name)
+            .join(Registration, Registration.user_id == User.id)
+            .where(
+                Registration.event_id == event_id,
+                Registration.status.in_([s.value for s in ACTIVE]),
+            )
+        )
+        recipients = [Recipient(p[0], p[1] or p[2], p[3]) for p in people]
+        await session.flush()
+        return await view(session, event_id), recipients

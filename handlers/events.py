@@ -1,0 +1,393 @@
+"""The catalogue, event cards, registering, the waiting list and /my."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.i18n import Translator
+from bot.services import events as events_service
+from bot.services import registration
+from bot.services.calendar import event_calendar
+from bot.services.events import EventStatus, EventView, RegStatus, can_staff
+from bot.services.registration import Outcome, Promotion
+from bot.services.users import Person
+from handlers.common import Buttons, Context, deep_links, guarded, say, who
+from handlers.notify import notify
+
+MAX_SESSIONS_ON_CARD = 8
+DESCRIPTION_ON_CARD = 600
+
+
+def hours_text(tr: Translator, hours: float) -> str:
+    return tr.number(round(hours, 1))
+
+
+def dates_text(tr: Translator, event: EventView) -> str:
+    if event.starts_at is None or event.ends_at is None:
+        return tr._("no sessions yet")
+    first, last = tr.date(event.starts_at), tr.date(event.ends_at)
+    return first if first == last else f"{first} – {last}"
+
+
+def session_line(tr: Translator, event: EventView, index: int) -> str:
+    session = event.sessions[index]
+    start, end = tr.time(session.starts_at), tr.time(session.ends_at)
+    line = f"• {tr.short_date(session.starts_at)}, {start}–{end}"
+    if session.place and session.place != event.place:
+        line += f" ({escape(session.place)})"
+    return line
+
+
+def seats_text(tr: Translator, event: EventView) -> str:
+    if event.seats_left > 0:
+        return tr._(
+            "🪑 Seats left: {left} of {capacity}", left=event.seats_left, capacity=event.capacity
+        )
+    return tr.ngettext(
+        "🪑 Full — waiting list ({count} waiting)",
+        "🪑 Full — waiting list ({count} waiting)",
+        event.waiting,
+    )
+
+
+def card_text(tr: Translator, event: EventView, person: Person, bot_username: str) -> str:
+    lines = [f"<b>{escape(event.title)}</b>"]
+    if event.status == EventStatus.DRAFT:
+        lines.append(tr._("📝 Draft: not visible to participants"))
+    elif event.status == EventStatus.CANCELLED:
+        lines.append(tr._("❌ Cancelled"))
+    lines.append(f"📅 {dates_text(tr, event)}")
+    if event.place:
+        lines.append(f"📍 {escape(event.place)}")
+    if event.online_url:
+        lines.append(tr._("💻 Online: {url}", url=escape(event.online_url)))
+    lines.append(seats_text(tr, event))
+    if event.municipality_limit:
+        lines.append(tr._("🏘 At most {limit} per municipality", limit=event.municipality_limit))
+    if event.closes_at:
+        lines.append(tr._("⏳ Registration until {when}", when=tr.datetime(event.closes_at)))
+    if event.needs_approval:
+        lines.append(tr._("✋ Registrations are approved by the organiser"))
+    total = len(event.sessions)
+    lines.append("")
+    lines.append(
+        tr.ngettext(
+            "<b>{count} session</b>, {hours} hours",
+            "<b>{count} sessions</b>, {hours} hours",
+            total,
+            hours=hours_text(tr, event.total_hours),
+        )
+    )
+    lines += [session_line(tr, event, i) for i in range(min(total, MAX_SESSIONS_ON_CARD))]
+    if total > MAX_SESSIONS_ON_CARD:
+        lines.append(
+            tr.ngettext(
+                "… and {count} more session",
+                "… and {count} more sessions",
+                total - MAX_SESSIONS_ON_CARD,
+            )
+        )
+    if event.description:
+        description = event.description
+        if len(description) > DESCRIPTION_ON_CARD:
+            description = description[:DESCRIPTION_ON_CARD].rsplit(" ", 1)[0] + "…"
+        lines += ["", escape(description)]
+    if can_staff(person, event):
+        link = f"https://t.me/{bot_username}?start=event_{event.id}"
+        lines += ["", tr._("🔗 Link to this event: {link}", link=link)]
+    return "\n".join(lines)
+
+
+def card_buttons(tr: Translator, event: EventView, person: Person) -> Buttons:
+    rows: list[list[tuple[str, str]]] = []
+    if event.status == EventStatus.PUBLISHED:
+        rows.append([(tr._("📝 Register"), f"ev:r:{event.id}")])
+    rows.append([(tr._("📆 Add to calendar"), f"ev:ics:{event.id}")])
+    if can_staff(person, event):
+        rows.append([(tr._("⚙️ Manage"), f"ea:{event.id}")])
+    rows.append([(tr._("◀ All events"), "evp:0")])
+    return rows
+
+
+async def show_card(update: Update, context: Context, event_id: int, *, edit: bool) -> None:
+    person, tr = await who(update, context)
+    event = await events_service.event_for(context.runtime.db, person, event_id)
+    text = card_text(tr, event, person, context.bot.username)
+    await say(update, text, card_buttons(tr, event, person), edit=edit)
+
+
+async def show_catalogue(update: Update, context: Context, page: int, *, edit: bool) -> None:
+    _, tr = await who(update, context)
+    found, pages = await events_service.upcoming(context.runtime.db, context.runtime.clock(), page)
+    if not found:
+        await say(update, tr._("There are no upcoming trainings yet."), edit=edit)
+        return
+    page = min(page, pages - 1)
+    lines = [tr._("<b>Upcoming trainings</b>")]
+    rows: list[list[tuple[str, str]]] = []
+    for event in found:
+        when = tr.short_date(event.starts_at) if event.starts_at else "—"
+        state = (
+            tr._("seats left: {left}", left=event.seats_left)
+            if event.seats_left
+            else tr._("waiting list")
+        )
+        lines.append(f"• <b>{escape(event.title)}</b> — {when}; {state}")
+        rows.append([(f"{event.title[:40]} · {when}", f"ev:{event.id}")])
+    if pages > 1:
+        navigation = []
+        if page > 0:
+            navigation.append(("◀", f"evp:{page - 1}"))
+        navigation.append((f"{page + 1}/{pages}", "noop"))
+        if page + 1 < pages:
+            navigation.append(("▶", f"evp:{page + 1}"))
+        rows.append(navigation)
+    await say(update, "\n".join(lines), rows, edit=edit)
+
+
+@guarded
+async def events_command(update: Update, context: Context) -> None:
+    await show_catalogue(update, context, 0, edit=False)
+
+
+@guarded
+async def catalogue_page(update: Update, context: Context) -> None:
+    assert context.matches
+    await show_catalogue(update, context, int(context.matches[0].group(1)), edit=True)
+
+
+@guarded
+async def card(update: Update, context: Context) -> None:
+    assert context.matches
+    await show_card(update, context, int(context.matches[0].group(1)), edit=True)
+
+
+async def open_event_link(update: Update, context: Context, argument: str) -> None:
+    if not argument.isdigit():
+        _, tr = await who(update, context)
+        await say(update, tr._("That link is not valid any more."))
+        return
+    await show_card(update, context, int(argument), edit=False)
+
+
+@guarded
+async def ask_to_register(update: Update, context: Context) -> None:
+    assert context.matches
+    person, tr = await who(update, context)
+    event = await events_service.event_for(
+        context.runtime.db, person, int(context.matches[0].group(1))
+    )
+    registration.check_open(event, context.runtime.clock())
+    title = escape(event.title)
+    if event.needs_approval:
+        text = tr._(
+            "Ask to join <b>{title}</b>? The organiser will approve or decline.", title=title
+        )
+        label = tr._("✅ Send request")
+    elif event.seats_left > 0:
+        text = tr._(
+            "Register for <b>{title}</b> ({dates})?", title=title, dates=dates_text(tr, event)
+        )
+        label = tr._("✅ Yes, register")
+    else:
+        text = tr._(
+            "<b>{title}</b> is full. Join the waiting list? You get a seat "
+            "automatically when one frees up.",
+            title=title,
+        )
+        label = tr._("⏳ Join the waiting list")
+    rows = [[(label, f"ev:rc:{event.id}")], [(tr._("◀ Back"), f"ev:{event.id}")]]
+    await say(update, text, rows, edit=True)
+
+
+def outcome_text(tr: Translator, outcome: Outcome) -> str:
+    title = escape(outcome.event.title)
+    if outcome.already:
+        prefix = tr._("You are already registered for <b>{title}</b>.", title=title)
+        if outcome.status == RegStatus.WAITING:
+            return (
+                prefix
+                + " "
+                + tr._("Your place on the waiting list: {position}.", position=outcome.position)
+            )
+        if outcome.status == RegStatus.PENDING:
+            return prefix + " " + tr._("The organiser has not decided yet.")
+        return prefix
+    if outcome.status == RegStatus.CONFIRMED:
+        when = tr.datetime(outcome.event.starts_at) if outcome.event.starts_at else ""
+        return tr._(
+            "✅ You are registered for <b>{title}</b>. It starts on {when}. "
+            "The calendar file below has every session.",
+            title=title,
+            when=when,
+        )
+    if outcome.status == RegStatus.WAITING:
+        return tr._(
+            "⏳ <b>{title}</b> is full. You are number {position} on the waiting list; "
+            "I will tell you as soon as a seat frees up.",
+            title=title,
+            position=outcome.position,
+        )
+    return tr._(
+        "📨 Your request to join <b>{title}</b> has been sent. I will tell you when "
+        "the organiser decides.",
+        title=title,
+    )
+
+
+async def send_calendar(update: Update, context: Context, event: EventView) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    content = event_calendar(event, context.runtime.settings.tz, context.runtime.clock())
+    await chat.send_document(InputFile(content, filename=f"kopiena-event-{event.id}.ics"))
+
+
+@guarded
+async def confirm_registration(update: Update, context: Context) -> None:
+    assert context.matches
+    person, tr = await who(update, context)
+    outcome = await registration.register(
+        context.runtime.db, person, int(context.matches[0].group(1)), context.runtime.clock()
+    )
+    await say(
+        update, outcome_text(tr, outcome), [[(tr._("📋 My registrations"), "my:list")]], edit=True
+    )
+    if outcome.status == RegStatus.CONFIRMED and not outcome.already:
+        await send_calendar(update, context, outcome.event)
+    if outcome.status == RegStatus.PENDING and not outcome.already:
+        await ask_organiser(context, outcome, person)
+
+
+async def ask_organiser(context: Context, outcome: Outcome, person: Person) -> None:
+    from handlers.event_staff import approval_request
+
+    await approval_request(context, outcome, person)
+
+
+@guarded
+async def calendar_file(update: Update, context: Context) -> None:
+    assert context.matches
+    person, _ = await who(update, context)
+    event = await events_service.event_for(
+        context.runtime.db, person, int(context.matches[0].group(1))
+    )
+    await send_calendar(update, context, event)
+
+
+async def tell_promoted(context: Context, promotions: list[Promotion]) -> None:
+    for promotion in promotions:
+        event = promotion.event
+        calendar = event_calendar(event, context.runtime.settings.tz, context.runtime.clock())
+        await notify(
+            context,
+            promotion.recipient,
+            lambda tr, e=event: tr._(
+                "🎉 A seat has freed up: you are now registered for <b>{title}</b>.",
+                title=escape(e.title),
+            ),
+            document=(calendar, f"kopiena-event-{event.id}.ics"),
+        )
+
+
+def status_text(tr: Translator, status: RegStatus, position: int | None) -> str:
+    if status == RegStatus.CONFIRMED:
+        return tr._("registered")
+    if status == RegStatus.WAITING:
+        return tr._("waiting list, place {position}", position=position)
+    return tr._("waiting for approval")
+
+
+async def show_mine(update: Update, context: Context, *, edit: bool) -> None:
+    person, tr = await who(update, context)
+    mine = await registration.mine(context.runtime.db, person, context.runtime.clock())
+    if not mine:
+        await say(
+            update,
+            tr._("You have no registrations. See /events for upcoming trainings."),
+            edit=edit,
+        )
+        return
+    lines = [tr._("<b>My registrations</b>")]
+    rows: list[list[tuple[str, str]]] = []
+    for item in mine:
+        event = item.event
+        when = tr.short_date(event.starts_at) if event.starts_at else "—"
+        state = status_text(tr, item.status, item.position)
+        line = f"• <b>{escape(event.title)}</b> — {when}; {state}"
+        if item.status == RegStatus.CONFIRMED and event.total_hours:
+            line += "; " + tr._(
+                "{attended} of {total} hours",
+                attended=hours_text(tr, item.attended_hours),
+                total=hours_text(tr, event.total_hours),
+            )
+        if event.status == EventStatus.CANCELLED:
+            line += " — " + tr._("❌ Cancelled")
+        lines.append(line)
+        if event.status == EventStatus.PUBLISHED:
+            rows.append([(tr._("✖ Cancel: {title}", title=event.title[:30]), f"my:c:{item.id}")])
+    await say(update, "\n".join(lines), rows, edit=edit)
+
+
+@guarded
+async def my_command(update: Update, context: Context) -> None:
+    await show_mine(update, context, edit=False)
+
+
+@guarded
+async def my_list(update: Update, context: Context) -> None:
+    await show_mine(update, context, edit=False)
+
+
+@guarded
+async def ask_to_cancel(update: Update, context: Context) -> None:
+    assert context.matches
+    person, tr = await who(update, context)
+    registration_id = int(context.matches[0].group(1))
+    mine = {
+        r.id: r
+        for r in await registration.mine(context.runtime.db, person, context.runtime.clock())
+    }
+    item = mine.get(registration_id)
+    if item is None:
+        raise registration.Stale()
+    rows = [[(tr._("✖ Yes, cancel"), f"my:cc:{registration_id}"), (tr._("No, keep it"), "my:list")]]
+    await say(
+        update,
+        tr._("Cancel your registration for <b>{title}</b>?", title=escape(item.event.title)),
+        rows,
+        edit=True,
+    )
+
+
+@guarded
+async def confirm_cancel(update: Update, context: Context) -> None:
+    assert context.matches
+    person, tr = await who(update, context)
+    result = await registration.cancel(context.runtime.db, person, int(context.matches[0].group(1)))
+    await say(
+        update,
+        tr._(
+            "Your registration for <b>{title}</b> is cancelled.", title=escape(result.event.title)
+        ),
+        edit=True,
+    )
+    await tell_promoted(context, result.promoted)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    deep_links(application)["event"] = open_event_link
+    application.add_handler(CommandHandler("events", events_command))
+    application.add_handler(CommandHandler("my", my_command))
+    application.add_handler(CallbackQueryHandler(catalogue_page, pattern=r"^evp:(\d{1,4})$"))
+    application.add_handler(CallbackQueryHandler(card, pattern=r"^ev:(\d{1,9})$"))
+    application.add_handler(CallbackQueryHandler(ask_to_register, pattern=r"^ev:r:(\d{1,9})$"))
+    application.add_handler(
+        CallbackQueryHandler(confirm_registration, pattern=r"^ev:rc:(\d{1,9})$")
+    )
+    application.add_handler(CallbackQueryHandler(calendar_file, pattern=r"^ev:ics:(\d{1,9})$"))
+    application.add_handler(CallbackQueryHandler(my_list, pattern=r"^my:list$"))
+    application.add_handler(CallbackQueryHandler(ask_to_cancel, pattern=r"^my:c:(\d{1,9})$"))
+    application.add_handler(CallbackQueryHandler(confirm_cancel, pattern=r"^my:cc:(\d{1,9})$"))
