@@ -66,7 +66,12 @@ def update() -> None:
         catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
         if language == "en":  # message ids are the English texts
             for message in catalog:
-                if message.id and not message.string:
+                if not message.id:
+                    continue
+                if isinstance(message.id, tuple | list):
+                    if not all(message.string):
+                        message.string = tuple(message.id)
+                elif not message.string:
                     message.string = message.id
         with catalog_path(language).open("wb") as po_file:
             write_po(po_file, catalog, no_location=True, sort_output=True, width=0)

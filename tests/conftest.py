@@ -7,8 +7,9 @@ import pytest
 
 from bot.config import Settings
 from bot.sandbox import Sandbox
+from tests.helpers import ADMIN_ID, Clock
 
-ADMIN_ID = 9001
+__all__ = ["ADMIN_ID"]
 
 
 @pytest.fixture
@@ -22,11 +23,17 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def sandbox(settings: Settings) -> AsyncIterator[Sandbox]:
-    """The real Application on a fresh SQLite file, talking to a fake Bot API.
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def sandbox(settings: Settings, clock: Clock) -> AsyncIterator[Sandbox]:
+    """The real Application on a fresh SQLite file, talking to a fake Bot API, with a
+    clock that moves only when a test says so.
 
     A test that expects handler errors must empty `sandbox.errors` itself.
     """
-    async with Sandbox(settings) as running:
+    async with Sandbox(settings, clock=clock) as running:
         yield running
         assert running.errors == [], f"handlers raised: {running.errors!r}"

@@ -1,0 +1,133 @@
+"""Finding trainings, registering, the waiting list, approval and cancelling."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from bot.sandbox import Sandbox
+from storage.models import Registration
+from tests.helpers import make_event, make_organiser, members, onboard, stored_user
+
+
+async def registrations(sandbox: Sandbox, event_id: int) -> list[Registration]:
+    assert sandbox.runtime is not None
+    async with sandbox.runtime.db() as session:
+        return list(
+            await session.scalars(
+                select(Registration)
+                .where(Registration.event_id == event_id)
+                .order_by(Registration.seq)
+            )
+        )
+
+
+async def test_catalogue_card_register_and_calendar(sandbox: Sandbox) -> None:
+    await make_organiser(sandbox, 500, "Olga Organizatore")
+    summer = await make_event(sandbox, 500, title="Vasaras skola", capacity=2, days=3)
+    await make_event(sandbox, 500, title="Melnraksts", publish=False)
+    anna = await onboard(sandbox, 501, "Anna Bērziņa")
+
+    replies = await anna.send("/events")
+    assert "Vasaras skola" in replies.last.text
+    assert "Melnraksts" not in replies.last.text  # drafts are not listed
+    replies = await anna.press("Vasaras skola")
+    card = replies.last.text
+    assert "📍 Strazde" in card and "Seats left: 2 of 2" in card
+    assert "3 sessions" in card and "21 hours" in card
+    assert "Link to this event" not in card  # only staff see the link
+
+    replies = await anna.press("📝 Register")
+    assert replies.last.text.startswith("Register for Vasaras skola")
+    replies = await anna.press("✅ Yes, register")
+    assert replies.texts[0].startswith("✅ You are registered for Vasaras skola")
+    calendar = next(r.file for r in replies if r.file is not None)
+    assert calendar.filename == f"kopiena-event-{summer}.ics"
+    ics = calendar.content.decode()
+    assert ics.count("BEGIN:VEVENT") == 3 and "TZID=Europe/Riga" in ics
+
+    # Pressing the same confirmation again does not register twice.
+    replies = await anna.press_data(f"ev:rc:{summer}")
+    assert replies.texts[0] == "You are already registered for Vasaras skola."
+    assert len(await registrations(sandbox, summer)) == 1
+
+    replies = await anna.send("/my")
+    assert "Vasaras skola" in replies.last.text and "registered" in replies.last.text
+    assert "0 of 21 hours" in replies.last.text
+
+
+async def test_full_event_offers_the_waiting_list_and_promotes_in_order(sandbox: Sandbox) -> None:
+    await make_organiser(sandbox, 510, "Olga Organizatore")
+    event = await make_event(sandbox, 510, title="Seminārs", capacity=1, days=1)
+    first = await onboard(sandbox, 511, "Pirmā Dalībniece")
+    second = await onboard(sandbox, 512, "Otrā Dalībniece")
+    third = await onboard(sandbox, 513, "Trešā Dalībniece")
+
+    await first.send(f"/start event_{event}")
+    await first.press("📝 Register")
+    await first.press("✅ Yes, register")
+
+    for user, position in ((second, 1), (third, 2)):
+        await user.send(f"/start event_{event}")
+        assert "Full — waiting list" in user.last_message()["text"]
+        replies = await user.press("📝 Register")
+        assert "is full. Join the waiting list?" in replies.last.text
+        replies = await user.press("Join the waiting list")
+        assert f"You are number {position} on the waiting list" in replies.texts[0]
+
+    replies = await second.send("/my")
+    assert "waiting list, place 1" in replies.last.text
+
+    # The first cancels: the first waiting person gets the seat and is told.
+    await first.send("/my")
+    await first.press("✖ Cancel")
+    before = len(sandbox.api.calls)
+    replies = await first.press("✖ Yes, cancel")
+    assert "is cancelled" in replies.texts[0]
+    told = second.replies_since(before)
+    assert told.texts[0].startswith("🎉 A seat has freed up")
+    assert any(r.file is not None for r in told)
+    assert third.replies_since(before).texts == []
+    statuses = [(r.user_id, r.status) for r in await registrations(sandbox, event)]
+    assert [s for _, s in statuses] == ["cancelled", "confirmed", "waiting"]
+    assert "waiting list, place 1" in (await third.send("/my")).last.text
+
+
+async def test_two_hundred_presses_at_once_fill_exactly_the_seats(sandbox: Sandbox) -> None:
+    await make_organiser(sandbox, 520, "Olga Organizatore")
+    event = await make_event(sandbox, 520, title="Populārs kurss", capacity=20, days=1)
+    people = await members(sandbox, 10_000, 200)
+    for user in people:  # everyone opens the card from the link
+        await user.send(f"/start event_{event}")
+
+    answers = await asyncio.gather(*(user.press_data(f"ev:rc:{event}") for user in people))
+
+    rows = await registrations(sandbox, event)
+    assert len(rows) == 200 and len({r.user_id for r in rows}) == 200
+    confirmed = [r for r in rows if r.status == "confirmed"]
+    waiting = [r for r in rows if r.status == "waiting"]
+    assert len(confirmed) == 20 and len(waiting) == 180
+    assert sum(a.texts[0].startswith("✅ You are registered") for a in answers) == 20
+    positions = sorted(
+        int(a.texts[0].split("You are number ")[1].split(" ")[0])
+        for a in answers
+        if "waiting list" in a.texts[0]
+    )
+    assert positions == list(range(1, 181))
+    assert sandbox.errors == []
+
+    # Five confirmed people cancel at once: exactly the first five waiting get their seats.
+    by_user_id = {(await stored_user(sandbox, u.id)).id: u for u in people}  # type: ignore[union-attr]
+    before = len(sandbox.api.calls)
+    await asyncio.gather(
+        *(by_user_id[r.user_id].press_data(f"my:cc:{r.id}") for r in confirmed[:5])
+    )
+    rows = await registrations(sandbox, event)
+    now_confirmed = {r.user_id for r in rows if r.status == "confirmed"}
+    assert len(now_confirmed) == 20
+    assert now_confirmed - {r.user_id for r in confirmed} == {r.user_id for r in waiting[:5]}
+    for registration in waiting[:5]:
+        told = by_user_id[registration.user_id].replies_since(before)
+        assert told.texts[0].startswith("🎉 A seat has freed up")
+    assert by_user_id[waiting[5].user_id].replies_since(before).texts == []

@@ -1,0 +1,51 @@
+"""The seat guard, shown both ways: with SQLite's write lock taken up front no seat is
+oversold; with the driver's default deferred transactions the same code oversells."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.sandbox import Sandbox
+from bot.services.registration import register
+from storage.db import create_engine, create_sessionmaker
+from storage.models import Registration
+from tests.helpers import make_event, make_organiser, members, person
+
+
+async def confirmed_after_rush(sandbox: Sandbox, settings: Settings, *, immediate: bool) -> int:
+    await make_organiser(sandbox, 600, "Olga Organizatore")
+    event = await make_event(sandbox, 600, capacity=20, days=1)
+    people = await members(sandbox, 20_000, 150)
+    persons = [await person(sandbox, user.id) for user in people]
+    engine = create_engine(settings.database_url, immediate=immediate)
+    db = create_sessionmaker(engine)
+    assert sandbox.runtime is not None
+    now = sandbox.runtime.clock()
+    try:
+        results = await asyncio.gather(
+            *(register(db, p, event, now) for p in persons), return_exceptions=True
+        )
+        async with db() as session:
+            confirmed = await session.scalar(
+                select(func.count()).where(
+                    Registration.event_id == event, Registration.status == "confirmed"
+                )
+            )
+    finally:
+        await engine.dispose()
+    if immediate:
+        assert [r for r in results if isinstance(r, BaseException)] == []
+    return confirmed or 0
+
+
+async def test_guarded_transactions_never_oversell(sandbox: Sandbox, settings: Settings) -> None:
+    assert await confirmed_after_rush(sandbox, settings, immediate=True) == 20
+
+
+async def test_control_without_the_guard_the_same_code_oversells(
+    sandbox: Sandbox, settings: Settings
+) -> None:
+    assert await confirmed_after_rush(sandbox, settings, immediate=False) > 20
