@@ -10,6 +10,7 @@ from handlers import (
     event_staff,
     events,
     fallback,
+    new_event,
     onboarding,
     privacy,
     profile,
@@ -20,7 +21,7 @@ from handlers.errors import on_error
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
     dialogs.register(application)
-    for module in (start, onboarding, profile, privacy, admin, events, event_staff):
+    for module in (start, onboarding, profile, privacy, admin, events, event_staff, new_event):
         module.register(application)
     fallback.register(application)  # last: it takes whatever nobody else did
     application.add_error_handler(on_error)

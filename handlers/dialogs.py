@@ -7,6 +7,7 @@ registers the handler for that dialog's name here with `on_input`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import Update
@@ -25,12 +26,23 @@ OPEN_BUTTONS = ("lang:", "ob:", "mun:", "munp:", "fg:", "menu:help", "noop")
 # A dialog left open this long no longer captures what the user types.
 DEFAULT_TTL = timedelta(hours=1)
 
-_inputs: dict[str, tuple[Handler, timedelta]] = {}
+
+@dataclass(frozen=True)
+class InputRoute:
+    handler: Handler
+    ttl: timedelta
+    survives_commands: bool
 
 
-def on_input(name: str, handler: Handler, ttl: timedelta = DEFAULT_TTL) -> None:
-    """Send messages to `handler` while the user's dialog is `name`."""
-    _inputs[name] = (handler, ttl)
+_inputs: dict[str, InputRoute] = {}
+
+
+def on_input(
+    name: str, handler: Handler, ttl: timedelta = DEFAULT_TTL, *, survives_commands: bool = False
+) -> None:
+    """Send messages to `handler` while the user's dialog is `name`. A command closes the
+    dialog unless it `survives_commands` (a long wizard the user resumes later)."""
+    _inputs[name] = InputRoute(handler, ttl, survives_commands)
 
 
 def command_of(text: str) -> str | None:
@@ -52,8 +64,10 @@ async def route(update: Update, context: Context) -> None:
     command = command_of(message.text or "")
     dialog = person.dialog
     if dialog is not None and dialog.name != ONBOARDING:
-        _, ttl = _inputs.get(dialog.name, (None, DEFAULT_TTL))
-        if command is not None or context.runtime.clock() - dialog.updated_at > ttl:
+        route = _inputs.get(dialog.name)
+        ttl = route.ttl if route else DEFAULT_TTL
+        by_command = command is not None and not (route and route.survives_commands)
+        if by_command or context.runtime.clock() - dialog.updated_at > ttl:
             # A command, or coming back much later, leaves whatever was half done.
             await dialogs.close_dialog(context.runtime.db, person.id)
             person, tr = await who(update, context, fresh=True)
@@ -65,7 +79,7 @@ async def route(update: Update, context: Context) -> None:
             raise ApplicationHandlerStop
         return
     if dialog is not None and dialog.name in _inputs:
-        await _inputs[dialog.name][0](update, context)
+        await _inputs[dialog.name].handler(update, context)
         raise ApplicationHandlerStop
     if not person.onboarded:
         await resume(update, context)

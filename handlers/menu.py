@@ -28,6 +28,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("privacy", N_("What is stored about you and why")),
     Command("mydata", N_("Download everything stored about you")),
     Command("forget", N_("Delete your personal data")),
+    Command("new_event", N_("Create a training"), Role.ORGANISER),
     Command("users", N_("List users by role"), Role.ADMIN),
     Command("grant", N_("Give someone a role"), Role.ADMIN),
     Command("revoke", N_("Take a role away"), Role.ADMIN),

@@ -1,0 +1,192 @@
+"""/new_event: a guided conversation that creates a training, one question at a time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from html import escape
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.i18n import N_, Translator
+from bot.services import event_wizard as wizard_service
+from bot.services.errors import InvalidInput
+from bot.services.event_wizard import WIZARD, Step, Wizard
+from handlers.common import Buttons, Context, drop_buttons, explain, guarded, say, who
+
+QUESTIONS: dict[Step, str] = {
+    Step.TITLE: N_("New training, step 1: what is its <b>title</b>? (at most 150 characters)"),
+    Step.DESCRIPTION: N_("A short <b>description</b>: for whom, what about, what to bring."),
+    Step.PLACE: N_("Where does it take place? Send the <b>address</b>, or skip if it is online."),
+    Step.ONLINE: N_("An <b>online link</b> (https://...) for participants, or skip."),
+    Step.CAPACITY: N_("How many <b>seats</b>? Send a number."),
+    Step.APPROVAL: N_("Should you <b>approve</b> each registration yourself?"),
+    Step.LIMIT: N_("At most how many seats <b>per municipality</b>? Send a number, or no limit."),
+    Step.DEADLINE: N_(
+        "When does <b>registration close</b>? Send DD.MM.YYYY HH:MM, or keep it open until "
+        "the first session starts."
+    ),
+    Step.SESSION_DATE: N_("Session {number}: on which <b>date</b>? Send DD.MM.YYYY."),
+    Step.SESSION_START: N_("Session {number}: <b>start time</b>? Send HH:MM."),
+    Step.SESSION_END: N_("Session {number}: <b>end time</b>? Send HH:MM."),
+    Step.MORE: N_("Session added. Add another session, or continue to the preview?"),
+}
+
+
+def step_buttons(tr: Translator, step: Step) -> Buttons:
+    rows: list[list[tuple[str, str]]] = []
+    if step in wizard_service.SKIPPABLE:
+        labels = {
+            Step.LIMIT: tr._("No limit"),
+            Step.DEADLINE: tr._("Until the first session"),
+        }
+        rows.append([(labels.get(step, tr._("Skip")), f"nw:{step.value}:skip")])
+    if step is Step.APPROVAL:
+        rows.append(
+            [
+                (tr._("Yes, I approve"), "nw:approval:yes"),
+                (tr._("No, first come first served"), "nw:approval:no"),
+            ]
+        )
+    if step in (Step.SESSION_START, Step.SESSION_END):
+        rows.append([(tr._("↩ Another date"), f"nw:{step.value}:redo")])
+    if step is Step.MORE:
+        rows.append(
+            [(tr._("➕ Another session"), "nw:more:more"), (tr._("👀 Preview"), "nw:more:done")]
+        )
+    rows.append([(tr._("✖ Cancel"), "nw:cancel")])
+    return rows
+
+
+def preview_text(tr: Translator, wizard: Wizard) -> str:
+    draft = wizard.draft()
+    lines = [tr._("<b>Preview</b>"), f"<b>{escape(draft.title)}</b>"]
+    if draft.description:
+        lines.append(escape(draft.description))
+    lines.append(tr._("Place: {value}", value=escape(draft.place or "—")))
+    lines.append(tr._("Online: {value}", value=escape(draft.online_url or "—")))
+    lines.append(tr._("Seats: {value}", value=draft.capacity))
+    lines.append(tr._("Per municipality: {value}", value=draft.municipality_limit or "—"))
+    lines.append(
+        tr._("Approval needed: {value}", value=tr._("yes") if draft.needs_approval else tr._("no"))
+    )
+    closes = draft.registration_deadline
+    lines.append(
+        tr._(
+            "Registration until: {value}",
+            value=tr.datetime(closes) if closes else tr._("the first session"),
+        )
+    )
+    for number, item in enumerate(draft.sessions, start=1):
+        lines.append(
+            f"{number}. {tr.short_date(item.starts_at)}, "
+            f"{tr.time(item.starts_at)}–{tr.time(item.ends_at)}"
+        )
+    return "\n".join(lines)
+
+
+async def ask(update: Update, tr: Translator, wizard: Wizard) -> None:
+    if wizard.step is Step.PREVIEW:
+        rows = [
+            [(tr._("✅ Publish"), "nw:publish"), (tr._("💾 Save as draft"), "nw:draft")],
+            [(tr._("✖ Cancel"), "nw:cancel")],
+        ]
+        await say(update, preview_text(tr, wizard), rows)
+        return
+    number = len(wizard.data.get("sessions", [])) + 1
+    await say(update, tr._(QUESTIONS[wizard.step], number=number), step_buttons(tr, wizard.step))
+
+
+@guarded
+async def new_event(update: Update, context: Context) -> None:
+    person, tr = await who(update, context)
+    unfinished = await wizard_service.current(context.runtime.db, person)
+    wizard = await wizard_service.begin(context.runtime.db, person, fresh=False)
+    if unfinished is not None:
+        await say(
+            update,
+            tr._("You have an unfinished training; let's continue."),
+            [[(tr._("Start over"), "nw:restart")]],
+        )
+    await ask(update, tr, wizard)
+
+
+@guarded
+async def restart(update: Update, context: Context) -> None:
+    person, tr = await who(update, context)
+    await drop_buttons(update)
+    await ask(update, tr, await wizard_service.begin(context.runtime.db, person, fresh=True))
+
+
+async def typed(update: Update, context: Context) -> None:
+    person, tr = await who(update, context)
+    message = update.effective_message
+    text = message.text if message is not None else None
+    runtime = context.runtime
+    wizard = await wizard_service.current(runtime.db, person)
+    if wizard is None:
+        return
+    if text is None:
+        await say(update, tr._("Please answer with text or the buttons."))
+        await ask(update, tr, wizard)
+        return
+    try:
+        wizard = await wizard_service.answer(
+            runtime.db, person, text, runtime.clock(), runtime.settings.tz
+        )
+    except InvalidInput as error:
+        await say(update, explain(tr, error), step_buttons(tr, wizard.step))
+        return
+    except wizard_service.Stale:
+        await ask(update, tr, wizard)  # this step wants a button
+        return
+    await ask(update, tr, wizard)
+
+
+@guarded
+async def pressed(update: Update, context: Context) -> None:
+    assert context.matches
+    person, tr = await who(update, context)
+    step, choice = context.matches[0].group(1, 2)
+    wizard = await wizard_service.choose(context.runtime.db, person, Step(step), choice)
+    await drop_buttons(update)
+    await ask(update, tr, wizard)
+
+
+@guarded
+async def save(update: Update, context: Context) -> None:
+    assert context.matches
+    person, tr = await who(update, context)
+    publish = context.matches[0].group(1) == "publish"
+    runtime = context.runtime
+    event_id = await wizard_service.finish(runtime.db, person, runtime.clock(), publish=publish)
+    await drop_buttons(update)
+    link = f"https://t.me/{context.bot.username}?start=event_{event_id}"
+    text = (
+        tr._("✅ Published. Share this link: {link}", link=link)
+        if publish
+        else tr._("💾 Saved as a draft; only you see it. Publish it from its card.")
+    )
+    await say(update, text, [[(tr._("Open the card"), f"ev:{event_id}")]])
+
+
+@guarded
+async def cancel(update: Update, context: Context) -> None:
+    person, tr = await who(update, context)
+    await wizard_service.discard(context.runtime.db, person)
+    await drop_buttons(update)
+    await say(update, tr._("The new training was discarded."))
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    from handlers.dialogs import on_input
+
+    on_input(WIZARD, typed, ttl=timedelta(days=14), survives_commands=True)
+    steps = "|".join(step.value for step in Step)
+    application.add_handler(CommandHandler("new_event", new_event))
+    application.add_handler(CallbackQueryHandler(restart, pattern=r"^nw:restart$"))
+    application.add_handler(
+        CallbackQueryHandler(pressed, pattern=rf"^nw:({steps}):(skip|yes|no|more|done|redo)$")
+    )
+    application.add_handler(CallbackQueryHandler(save, pattern=r"^nw:(publish|draft)$"))
+    application.add_handler(CallbackQueryHandler(cancel, pattern=r"^nw:cancel$"))
