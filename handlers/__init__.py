@@ -7,6 +7,7 @@ from telegram.ext import Application
 from handlers import (
     admin,
     dialogs,
+    edit_event,
     event_staff,
     events,
     fallback,
@@ -21,7 +22,17 @@ from handlers.errors import on_error
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
     dialogs.register(application)
-    for module in (start, onboarding, profile, privacy, admin, events, event_staff, new_event):
+    for module in (
+        start,
+        onboarding,
+        profile,
+        privacy,
+        admin,
+        events,
+        event_staff,
+        new_event,
+        edit_event,
+    ):
         module.register(application)
     fallback.register(application)  # last: it takes whatever nobody else did
     application.add_error_handler(on_error)

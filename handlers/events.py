@@ -11,7 +11,7 @@ from bot.i18n import Translator
 from bot.services import events as events_service
 from bot.services import registration
 from bot.services.calendar import event_calendar
-from bot.services.events import EventStatus, EventView, RegStatus, can_staff
+from bot.services.events import EventStatus, EventView, RegStatus, can_manage, can_staff
 from bot.services.registration import Outcome, Promotion
 from bot.services.users import Person
 from handlers.common import Buttons, Context, deep_links, guarded, say, who
@@ -105,6 +105,8 @@ def card_buttons(tr: Translator, event: EventView, person: Person) -> Buttons:
     rows: list[list[tuple[str, str]]] = []
     if event.status == EventStatus.PUBLISHED:
         rows.append([(tr._("📝 Register"), f"ev:r:{event.id}")])
+    if event.status == EventStatus.DRAFT and can_manage(person, event):
+        rows.append([(tr._("✅ Publish"), f"ev:pub:{event.id}")])
     rows.append([(tr._("📆 Add to calendar"), f"ev:ics:{event.id}")])
     if can_staff(person, event):
         rows.append([(tr._("⚙️ Manage"), f"ea:{event.id}")])

@@ -116,6 +116,8 @@ async def register(
         if event_row is None:
             raise NotFound(N_("This event does not exist."))
         event = await view(session, event_id)
+        if event.status == EventStatus.CANCELLED:
+            check_open(event, now)
         existing = await session.scalar(
             select(Registration).where(
                 Registration.event_id == event_id, Registration.user_id == person.id

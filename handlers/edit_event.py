@@ -1,0 +1,166 @@
+"""Changing an event after it was created: one field at a time, and publishing a draft."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.i18n import N_, Translator
+from bot.services import dialogs
+from bot.services import event_builder as builder
+from bot.services.errors import InvalidInput, NotAllowed, Stale
+from bot.services.events import event_for, require_manage
+from handlers.common import Buttons, Context, drop_buttons, explain, guarded, say, who
+from handlers.events import show_card, tell_promoted
+
+EDIT = "edit_event"
+FIELD_LABELS: dict[str, str] = {
+    "title": N_("Title"),
+    "description": N_("Description"),
+    "place": N_("Place"),
+    "online_url": N_("Online link"),
+    "capacity": N_("Seats"),
+    "municipality_limit": N_("Seats per municipality"),
+    "needs_approval": N_("Approval"),
+    "registration_deadline": N_("Registration deadline"),
+}
+PROMPTS: dict[str, str] = {
+    "title": N_("Send the new title (at most 150 characters)."),
+    "description": N_("Send the new description."),
+    "place": N_("Send the new place."),
+    "online_url": N_("Send the new online link (https://...)."),
+    "capacity": N_("Send the new number of seats."),
+    "municipality_limit": N_("Send the new limit per municipality."),
+    "registration_deadline": N_("Send the new deadline as DD.MM.YYYY HH:MM."),
+}
+CLEARABLE = {"description", "place", "online_url", "municipality_limit", "registration_deadline"}
+
+
+def field_buttons(tr: Translator, event_id: int) -> Buttons:
+    fields = [(tr._(label), f"ef:{event_id}:{name}") for name, label in FIELD_LABELS.items()]
+    rows = [fields[i : i + 2] for i in range(0, len(fields), 2)]
+    rows.append([(tr._("◀ Back"), f"ea:{event_id}")])
+    return rows
+
+
+@guarded
+async def choose_field(update: Update, context: Context) -> None:
+    assert context.matches
+    person, tr = await who(update, context)
+    event = await event_for(context.runtime.db, person, int(context.matches[0].group(1)))
+    require_manage(person, event)
+    await say(
+        update,
+        tr._("What do you want to change in <b>{title}</b>?", title=escape(event.title)),
+        field_buttons(tr, event.id),
+        edit=True,
+    )
+
+
+@guarded
+async def ask_value(update: Update, context: Context) -> None:
+    assert context.matches
+    person, tr = await who(update, context)
+    event_id, name = int(context.matches[0].group(1)), context.matches[0].group(2)
+    event = await event_for(context.runtime.db, person, event_id)
+    require_manage(person, event)
+    if name == "needs_approval":
+        rows = [
+            [
+                (tr._("Yes, I approve"), f"ev:set:{event_id}:a1"),
+                (tr._("No, first come first served"), f"ev:set:{event_id}:a0"),
+            ]
+        ]
+        await say(update, tr._(FIELD_LABELS[name]), rows, edit=True)
+        return
+    await dialogs.open_dialog(context.runtime.db, person.id, EDIT, name, {"event_id": event_id})
+    rows = [[(tr._("Clear"), f"ev:set:{event_id}:clear")]] if name in CLEARABLE else []
+    await say(update, tr._(PROMPTS[name]), rows, edit=True)
+
+
+def parse(name: str, text: str, context: Context) -> object:
+    settings = context.runtime.settings
+    if name == "title":
+        return builder.clean_title(text)
+    if name == "description":
+        return builder.clean_text(text, builder.DESCRIPTION_LIMIT, what="description")
+    if name == "place":
+        return builder.clean_text(text, builder.PLACE_LIMIT, what="place")
+    if name == "online_url":
+        return builder.clean_url(text)
+    if name in ("capacity", "municipality_limit"):
+        return builder.parse_count(text)
+    if name == "registration_deadline":
+        moment = builder.parse_moment(text, settings.tz)
+        if moment <= context.runtime.clock():
+            raise InvalidInput(N_("That time is in the past. Please send a future date."))
+        return moment
+    raise Stale()
+
+
+async def apply(update: Update, context: Context, event_id: int, name: str, value: object) -> None:
+    person, _ = await who(update, context)
+    _, promoted = await builder.update_field(context.runtime.db, person, event_id, name, value)
+    await dialogs.close_dialog(context.runtime.db, person.id, EDIT)
+    await tell_promoted(context, promoted)
+    await show_card(update, context, event_id, edit=False)
+
+
+async def typed(update: Update, context: Context) -> None:
+    person, tr = await who(update, context)
+    dialog = person.dialog
+    assert dialog is not None
+    text = update.effective_message.text if update.effective_message else None
+    if not text:
+        await say(update, tr._("Please answer with text or the buttons."))
+        return
+    try:
+        value = parse(dialog.step, text, context)
+        await apply(update, context, int(dialog.data["event_id"]), dialog.step, value)
+    except InvalidInput as error:
+        await say(update, explain(tr, error))
+    except (Stale, NotAllowed) as error:
+        await dialogs.close_dialog(context.runtime.db, person.id, EDIT)
+        await say(update, explain(tr, error))
+
+
+@guarded
+async def set_by_button(update: Update, context: Context) -> None:
+    assert context.matches
+    person, _ = await who(update, context)
+    event_id, choice = int(context.matches[0].group(1)), context.matches[0].group(2)
+    if choice in ("a0", "a1"):
+        name, value = "needs_approval", choice == "a1"
+    else:
+        dialog = person.dialog
+        if dialog is None or dialog.name != EDIT or dialog.data.get("event_id") != event_id:
+            raise Stale()
+        if dialog.step not in CLEARABLE:
+            raise Stale()
+        name, value = dialog.step, "" if dialog.step == "description" else None
+    await drop_buttons(update)
+    await apply(update, context, event_id, name, value)
+
+
+@guarded
+async def publish(update: Update, context: Context) -> None:
+    assert context.matches
+    person, _ = await who(update, context)
+    event_id = int(context.matches[0].group(1))
+    await builder.publish(context.runtime.db, person, event_id)
+    await show_card(update, context, event_id, edit=True)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    from handlers.dialogs import on_input
+
+    on_input(EDIT, typed)
+    names = "|".join(FIELD_LABELS)
+    application.add_handler(CallbackQueryHandler(choose_field, pattern=r"^ee:(\d{1,9})$"))
+    application.add_handler(CallbackQueryHandler(ask_value, pattern=rf"^ef:(\d{{1,9}}):({names})$"))
+    application.add_handler(
+        CallbackQueryHandler(set_by_button, pattern=r"^ev:set:(\d{1,9}):(a0|a1|clear)$")
+    )
+    application.add_handler(CallbackQueryHandler(publish, pattern=r"^ev:pub:(\d{1,9})$"))
