@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 
@@ -23,7 +24,7 @@ def setup_logging(level: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-def run(settings: Settings) -> int:
+def run(settings: Settings, args: argparse.Namespace) -> int:
     from telegram import Update
     from telegram.error import InvalidToken
 
@@ -46,7 +47,7 @@ def run(settings: Settings) -> int:
     return 0
 
 
-def db_upgrade(settings: Settings) -> int:
+def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
     applied = upgrade(settings.database_url)
@@ -54,7 +55,30 @@ def db_upgrade(settings: Settings) -> int:
     return 0
 
 
-def console(settings: Settings) -> int:
+def events_import(settings: Settings, args: argparse.Namespace) -> int:
+    path: Path = args.file
+    from bot.runtime import Runtime
+    from bot.services.event_import import ImportError_, import_events
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+
+    async def run_import() -> int:
+        runtime = Runtime.from_settings(settings)
+        try:
+            result = await import_events(runtime.db, path, settings.tz)
+        except ImportError_ as error:
+            print(f"kopiena: {path}: {error}", file=sys.stderr)
+            return EXIT_CONFIG
+        finally:
+            await runtime.close()
+        print(f"Created {len(result.created)} and updated {len(result.updated)} event(s).")
+        return 0
+
+    return asyncio.run(run_import())
+
+
+def console(settings: Settings, args: argparse.Namespace) -> int:
     from bot.console import run_console
 
     setup_logging("WARNING")
@@ -73,14 +97,21 @@ def parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(
         action=db_upgrade
     )
+    events = commands.add_parser("events", help="training events")
+    events_commands = events.add_subparsers(dest="events_command", required=True)
+    importer = events_commands.add_parser(
+        "import", help="create or update events from a YAML file (docs/events-format.md)"
+    )
+    importer.add_argument("file", type=Path)
+    importer.set_defaults(action=events_import)
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    action: Callable[[Settings], int] = args.action
+    action: Callable[[Settings, argparse.Namespace], int] = args.action
     try:
-        return action(load_settings())
+        return action(load_settings(), args)
     except ConfigError as error:
         print(f"kopiena: {error}", file=sys.stderr)
         return EXIT_CONFIG
