@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import CallbackContext
 
 from bot.config import Settings
-from storage.db import create_engine, create_sessionmaker
+from storage.db import Database, create_engine, create_sessionmaker
 
 
 def system_clock() -> datetime:
@@ -22,7 +22,7 @@ def system_clock() -> datetime:
 class Runtime:
     settings: Settings
     engine: AsyncEngine
-    db: async_sessionmaker[AsyncSession]
+    db: Database
     clock: Callable[[], datetime] = field(default=system_clock)
 
     @classmethod

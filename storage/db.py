@@ -1,7 +1,17 @@
-"""Engine and sessions; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+"""Engine and sessions; SQLite gets WAL, foreign keys and a busy timeout on every connection.
+
+Write transactions (`db.begin()`) take SQLite's write lock up front (BEGIN IMMEDIATE), so
+whatever a transaction reads stays true until it commits: seat counts cannot be
+overtaken. Within this process writers also queue on an asyncio lock first, so they wait
+their turn without spinning on SQLite's busy handler. Read sessions (`db()`) use a plain
+BEGIN and, in WAL mode, never wait for writers.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -15,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 BUSY_TIMEOUT_MS = 15_000
+IMMEDIATE = "sqlite_immediate"
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -33,30 +44,54 @@ def _own_transactions(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin(connection: Any) -> None:
-    # Every transaction takes SQLite's write lock up front, so whatever a transaction reads
-    # stays true until it commits: seat counts cannot be overtaken. Readers are not
-    # blocked (WAL); writers queue behind the busy timeout.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    immediate = connection.get_execution_options().get(IMMEDIATE)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, immediate: bool = True) -> AsyncEngine:
-    """`immediate=False` leaves the driver's deferred transactions in place: only for the
+def create_engine(url: str, *, guarded: bool = True) -> AsyncEngine:
+    """`guarded=False` leaves the driver's deferred transactions in place: only for the
     test that shows why they are not safe."""
     engine = create_async_engine(url)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
-        if immediate:
+        if guarded:
             event.listen(engine.sync_engine, "connect", _own_transactions)
             event.listen(engine.sync_engine, "begin", _begin)
     return engine
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+class Database(async_sessionmaker[AsyncSession]):
+    """`db()` opens a session for reading; `db.begin()` a write transaction (see above)."""
+
+    def __init__(self, engine: AsyncEngine, *, guarded: bool = True) -> None:
+        super().__init__(engine, expire_on_commit=False)
+        self._guarded = guarded
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._writers = asyncio.Lock()
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
+        if not self._guarded:
+            async with super().begin() as session:
+                yield session
+            return
+        async with self._writers, self() as session:
+            if self._sqlite:
+                await session.connection(execution_options={IMMEDIATE: True})
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+
+
+def create_sessionmaker(engine: AsyncEngine, *, guarded: bool = True) -> Database:
+    return Database(engine, guarded=guarded)
 
 
 def insert(session: AsyncSession) -> Any:

@@ -15,13 +15,13 @@ from storage.models import Registration
 from tests.helpers import make_event, make_organiser, members, person
 
 
-async def confirmed_after_rush(sandbox: Sandbox, settings: Settings, *, immediate: bool) -> int:
+async def confirmed_after_rush(sandbox: Sandbox, settings: Settings, *, guarded: bool) -> int:
     await make_organiser(sandbox, 600, "Olga Organizatore")
     event = await make_event(sandbox, 600, capacity=20, days=1)
     people = await members(sandbox, 20_000, 150)
     persons = [await person(sandbox, user.id) for user in people]
-    engine = create_engine(settings.database_url, immediate=immediate)
-    db = create_sessionmaker(engine)
+    engine = create_engine(settings.database_url, guarded=guarded)
+    db = create_sessionmaker(engine, guarded=guarded)
     assert sandbox.runtime is not None
     now = sandbox.runtime.clock()
     try:
@@ -36,16 +36,16 @@ async def confirmed_after_rush(sandbox: Sandbox, settings: Settings, *, immediat
             )
     finally:
         await engine.dispose()
-    if immediate:
+    if guarded:
         assert [r for r in results if isinstance(r, BaseException)] == []
     return confirmed or 0
 
 
 async def test_guarded_transactions_never_oversell(sandbox: Sandbox, settings: Settings) -> None:
-    assert await confirmed_after_rush(sandbox, settings, immediate=True) == 20
+    assert await confirmed_after_rush(sandbox, settings, guarded=True) == 20
 
 
 async def test_control_without_the_guard_the_same_code_oversells(
     sandbox: Sandbox, settings: Settings
 ) -> None:
-    assert await confirmed_after_rush(sandbox, settings, immediate=False) > 20
+    assert await confirmed_after_rush(sandbox, settings, guarded=False) > 20
