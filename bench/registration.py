@@ -1,8 +1,9 @@
 """Registration throughput through the full stack.
 
 N people press "register" at the same moment for one event. Each press goes through the
-real Application (handlers, services, SQLite file in WAL mode) and its answers travel
-over HTTP to the fake Bot API on 127.0.0.1. Prints registrations per second, latency
+real Application (handlers, services, SQLite file in WAL mode) and its answers (the
+confirmation, the .ics file, the button answer) travel over HTTP to the fake Bot API on
+127.0.0.1, which runs in its own process as Telegram would. Prints registrations per second, latency
 percentiles, errors, and checks that no seat was oversold.
 
     python bench/registration.py --people 1000 --capacity 200
@@ -18,35 +19,74 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.sandbox import Sandbox
-from storage.models import Registration
-from tests.helpers import make_event, make_organiser, members
+from storage.models import Registration, User, UserRole
+from tests.helpers import make_event, members
+
+
+def card_message(user_id: int, event_id: int) -> dict:  # type: ignore[type-arg]
+    """The event card as the user's phone holds it (the remote fake API keeps no chats)."""
+    return {
+        "message_id": 1,
+        "date": int(time.time()),
+        "chat": {"id": user_id, "type": "private"},
+        "from": {"id": 7000000001, "is_bot": True, "first_name": "Kopiena"},
+        "text": "card",
+        "reply_markup": {
+            "inline_keyboard": [[{"text": "Register", "callback_data": f"ev:r:{event_id}"}]]
+        },
+    }
+
+
+async def start_api_process() -> tuple[asyncio.subprocess.Process, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.fakeapi",
+        stdout=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert process.stdout is not None
+    root = (await process.stdout.readline()).decode().strip()
+    return process, root
 
 
 async def bench(people: int, capacity: int) -> None:
+    api_process, api_root = await start_api_process()
+    try:
+        await run(people, capacity, api_root)
+    finally:
+        api_process.terminate()
+        await api_process.wait()
+
+
+async def run(people: int, capacity: int, api_root: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(
             _env_file=None,
             database_url=f"sqlite+aiosqlite:///{folder}/bench.db",
             admin_ids=frozenset({9001}),
         )
-        async with Sandbox(settings) as sandbox:
-            await make_organiser(sandbox, 500, "Olga Organizatore")
+        async with Sandbox(settings, api_root=api_root) as sandbox:
+            await members(sandbox, 500, 1)
+            assert sandbox.runtime is not None
+            async with sandbox.runtime.db.begin() as session:
+                user_id = await session.scalar(select(User.id).where(User.telegram_id == 500))
+                session.add(UserRole(user_id=user_id, role="organiser"))
             event = await make_event(sandbox, 500, capacity=capacity, days=3)
             users = await members(sandbox, 100_000, people)
-            for user in users:
-                await user.send(f"/start event_{event}")
 
             latencies: list[float] = []
 
             async def press(user) -> None:  # type: ignore[no-untyped-def]
                 started = time.perf_counter()
-                await user.press_data(f"ev:rc:{event}")
+                await user.press_data(f"ev:rc:{event}", card_message(user.id, event))
                 latencies.append(time.perf_counter() - started)
 
             started = time.perf_counter()

@@ -472,3 +472,13 @@ class FakeBotApi:
         self._find(params)
         del self.chats[int(params["chat_id"])][int(params["message_id"])]
         return True
+
+
+async def _serve_forever() -> None:
+    api = FakeBotApi()
+    print(await api.start(), flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":  # a fake Bot API in its own process, for benchmarks
+    asyncio.run(_serve_forever())

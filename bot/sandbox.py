@@ -97,8 +97,12 @@ class Sandbox:
         *,
         clock: Callable[[], datetime] = system_clock,
         read_timeout: float = 10.0,
+        api_root: str | None = None,
     ) -> None:
+        """`api_root`: use a fake Bot API already running elsewhere (a benchmark runs one
+        in its own process); then `api` records nothing."""
         self.settings = settings
+        self.api_root = api_root
         self.clock = clock
         self.read_timeout = read_timeout
         self.api = FakeBotApi()
@@ -115,7 +119,8 @@ class Sandbox:
         await self.stop()
 
     async def start(self) -> None:
-        await self.api.start()
+        if self.api_root is None:
+            self.api_root = await self.api.start()
         await asyncio.to_thread(upgrade, self.settings.database_url)
         await self.start_application()
 
@@ -123,7 +128,7 @@ class Sandbox:
         """Build and start a fresh Application on the same database and fake API."""
         self.runtime = Runtime.from_settings(self.settings, clock=self.clock)
         application = build_application(
-            self.runtime, SANDBOX_TOKEN, api_root=self.api.root, read_timeout=self.read_timeout
+            self.runtime, SANDBOX_TOKEN, api_root=self.api_root, read_timeout=self.read_timeout
         )
         application.add_error_handler(self._record_error)
         await application.initialize()

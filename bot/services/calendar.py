@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar
+from icalendar import Calendar, Timezone
 from icalendar import Event as CalendarEvent
 
 from bot.services.events import EventView
@@ -35,5 +36,11 @@ def event_calendar(event: EventView, timezone: ZoneInfo, now: datetime) -> bytes
         if event.description:
             item.add("description", event.description)
         calendar.add_component(item)
-    calendar.add_missing_timezones()
+    calendar.add_component(_timezone(timezone.key))
     return calendar.to_ical()
+
+
+@cache
+def _timezone(key: str) -> Timezone:
+    # Building a VTIMEZONE from the tz database is slow; the zone does not change.
+    return Timezone.from_tzinfo(ZoneInfo(key))

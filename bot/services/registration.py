@@ -8,14 +8,14 @@ double press, or a repeated update, register once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
-from bot.services.errors import InvalidInput, NotAllowed, NotFound, Stale
+from bot.services.errors import InvalidInput, NotAllowed, Stale
 from bot.services.events import (
     ACTIVE,
     EventStatus,
@@ -108,13 +108,37 @@ async def _next_seq(session: AsyncSession, event_id: int) -> int:
     return (last or 0) + 1
 
 
+@dataclass(frozen=True)
+class _Tally:
+    confirmed: int
+    confirmed_here: int  # confirmed from the person's municipality
+    waiting: int
+    last_seq: int
+
+
+async def _tally(session: AsyncSession, event_id: int, municipality: str | None) -> _Tally:
+    """Everything a seat decision needs, in one query."""
+    status = Registration.status
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(status == RegStatus.CONFIRMED.value),
+                func.count().filter(
+                    status == RegStatus.CONFIRMED.value,
+                    Registration.municipality == municipality,
+                ),
+                func.count().filter(status == RegStatus.WAITING.value),
+                func.coalesce(func.max(Registration.seq), 0),
+            ).where(Registration.event_id == event_id)
+        )
+    ).one()
+    return _Tally(*row)
+
+
 async def register(
     db: async_sessionmaker[AsyncSession], person: Person, event_id: int, now: datetime
 ) -> Outcome:
     async with db.begin() as session:
-        event_row = await session.get(Event, event_id)
-        if event_row is None:
-            raise NotFound(N_("This event does not exist."))
         event = await view(session, event_id)
         if event.status == EventStatus.CANCELLED:
             check_open(event, now)
@@ -127,13 +151,17 @@ async def register(
             position = await _position(session, existing)
             return Outcome(existing.id, RegStatus(existing.status), position, True, event)
         check_open(event, now)
+        tally = await _tally(session, event_id, person.municipality)
+        limit = event.municipality_limit
         if event.needs_approval:
             status = RegStatus.PENDING
-        elif await _seat_free(session, event_row, person.municipality):
+        elif tally.confirmed < event.capacity and not (
+            limit and person.municipality and tally.confirmed_here >= limit
+        ):
             status = RegStatus.CONFIRMED
         else:
             status = RegStatus.WAITING
-        seq = await _next_seq(session, event_id)
+        seq = tally.last_seq + 1
         if existing is None:
             existing = Registration(
                 event_id=event_id,
@@ -147,9 +175,11 @@ async def register(
             existing.status, existing.seq = status.value, seq
             existing.municipality = person.municipality
         await session.flush()
-        position = await _position(session, existing)
-        event = await view(session, event_id)
-        return Outcome(existing.id, status, position, False, event)
+        # This registration has the highest seq, so everyone waiting is ahead of it.
+        position = tally.waiting + 1 if status == RegStatus.WAITING else None
+        counts = dict(event.counts)
+        counts[status] = counts.get(status, 0) + 1
+        return Outcome(existing.id, status, position, False, replace(event, counts=counts))
 
 
 async def _recipient(session: AsyncSession, user_id: int) -> Recipient:

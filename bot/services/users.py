@@ -96,6 +96,13 @@ async def load_person(
     )
 
 
+def _stale(user: User, profile: Profile) -> bool:
+    """Whether Telegram told us something newer than what is stored."""
+    return user.telegram_language != profile.language_code or (
+        user.consented_at is not None and user.username != profile.username
+    )
+
+
 async def identify(
     db: async_sessionmaker[AsyncSession],
     profile: Profile,
@@ -107,6 +114,10 @@ async def identify(
     Before consent only the Telegram id and language are kept; the username (needed to
     find people by @name) is refreshed once the user has agreed.
     """
+    async with db() as session:  # most updates come from people we know: just read
+        user = await session.scalar(select(User).where(User.telegram_id == profile.telegram_id))
+        if user is not None and not _stale(user, profile):
+            return await load_person(session, user, default_language, admin_ids)
     async with db.begin() as session:
         user = await session.scalar(select(User).where(User.telegram_id == profile.telegram_id))
         if user is None:
