@@ -6,6 +6,7 @@ from telegram.ext import Application
 
 from handlers import (
     admin,
+    attendance,
     dialogs,
     event_staff,
     events,
@@ -20,7 +21,16 @@ from handlers.errors import on_error
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
     dialogs.register(application)
-    for module in (start, onboarding, profile, privacy, admin, events, event_staff):
+    for module in (
+        start,
+        onboarding,
+        profile,
+        privacy,
+        admin,
+        events,
+        event_staff,
+        attendance,
+    ):
         module.register(application)
     fallback.register(application)  # last: it takes whatever nobody else did
     application.add_error_handler(on_error)
