@@ -14,6 +14,7 @@ from handlers import (
     onboarding,
     privacy,
     profile,
+    reports,
     start,
 )
 from handlers.errors import on_error
@@ -29,6 +30,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
         admin,
         events,
         event_staff,
+        reports,
         attendance,
     ):
         module.register(application)

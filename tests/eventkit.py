@@ -97,10 +97,11 @@ def daily_sessions(
 
 
 async def register(user: SandboxUser, event_id: int) -> Replies:
-    """Open the event by its deep link and register with the card's buttons."""
+    """Open the event by its deep link and register with the card's buttons (joining the
+    waiting list when the event is full)."""
     await user.send(f"/start event_{event_id}")
-    await user.press("📝 Register")
-    return await user.press("✅ Yes, register")
+    labels = (await user.press("📝 Register")).last.button_labels
+    return await user.press("✅ Yes, register" if "✅ Yes, register" in labels else "⏳ Join")
 
 
 async def seed_people(
