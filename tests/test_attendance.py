@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.config import Settings
 from bot.sandbox import Sandbox
 from bot.services.attendance import CODE_ALPHABET
-from storage.models import Attendance, CheckinAttempts
+from storage.models import Attendance, CheckinAttempts, Event
 from storage.models import Session as EventSession
 from tests.eventkit import (
     NOT_ALLOWED,
@@ -225,5 +225,19 @@ async def test_staff_mark_present_and_absent_and_forged_toggles_are_refused(
         await tom.press_data(f"at:{session_id}:{anna_id}:1")
     replies = await anna.send("/my")
     assert "64 of 100 hours" in replies.last.text
+    replies = await tom.press_data(f"as:{event_id}")
+    assert "1. Mon, Jan 14, 10:00–14:00 — present: 0 of 1\n" in replies.last.text
+    assert "2. Tue, Jan 15, 10:00–14:00 — present: 1 of 1\n" in replies.last.text
+    assert "\n11. " not in replies.last.text  # ten sessions a page
+    await tom.press_where(f"as:{event_id}:1")
+    replies = await tom.press_where(f"as:{event_id}:2")
+    assert "▶" not in replies.last.button_labels
+    assert replies.last.text.splitlines()[-1] == "25. Thu, Feb 7, 10:00–14:00"
+
+    # No check-in for a cancelled event.
+    async with db(bot).begin() as session:
+        await session.execute(update(Event).where(Event.id == event_id).values(status="cancelled"))
+    replies = await tom.press_data(f"ci:{sessions[20]}")
+    assert replies.alert == "This event has been cancelled."
     await tom.press_data(f"at:{sessions[17]}:{anna_id}:1")
     assert "68 of 100 hours" in (await anna.send("/my")).last.text

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
 from bot.services.errors import InvalidInput, NotFound, ServiceError
-from bot.services.events import EventView, RegStatus, SessionView, require_staff, view
+from bot.services.events import EventStatus, EventView, RegStatus, SessionView, require_staff, view
 from bot.services.municipalities import fold
 from bot.services.users import Person
 from storage.db import insert
@@ -117,7 +117,7 @@ async def sessions_page(
             (
                 await session.execute(
                     select(Attendance.session_id, func.count())
-                    .where(Attendance.session_id.in_(rows), Attendance.present.is_(True))
+                    .where(Attendance.session_id.in_(list(rows)), Attendance.present.is_(True))
                     .group_by(Attendance.session_id)
                 )
             ).all()
@@ -165,6 +165,8 @@ async def start_checkin(
     async with db.begin() as session:
         row, event = await _event_of_session(session, session_id)
         require_staff(actor, event)
+        if event.status == EventStatus.CANCELLED:
+            raise InvalidInput(N_("This event has been cancelled."))
         opens_at, closes_at = window(row)
         if now >= closes_at:
             raise InvalidInput(
@@ -194,7 +196,7 @@ class CheckedIn:
     attended_hours: float
 
 
-async def _refusal(
+async def _checkin_target(
     session: AsyncSession, person: Person, code: str, now: datetime
 ) -> tuple[EventSession, EventView] | ServiceError:
     """The session this code checks into, or why it cannot. Counts wrong codes."""
@@ -264,7 +266,7 @@ async def check_in(
     if not code:
         raise InvalidInput(N_("Send the code the trainer shows, for example: /checkin K7MP"))
     async with db.begin() as session:
-        found = await _refusal(session, person, code, now)
+        found = await _checkin_target(session, person, code, now)
         if not isinstance(found, ServiceError):
             row, event = found
             existing = await session.get(Attendance, (row.id, person.id))
