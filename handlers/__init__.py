@@ -6,6 +6,7 @@ from telegram.ext import Application
 
 from handlers import (
     admin,
+    attendance,
     dialogs,
     edit_event,
     event_staff,
@@ -15,6 +16,7 @@ from handlers import (
     onboarding,
     privacy,
     profile,
+    reports,
     start,
 )
 from handlers.errors import on_error
@@ -32,6 +34,8 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
         event_staff,
         new_event,
         edit_event,
+        reports,
+        attendance,
     ):
         module.register(application)
     fallback.register(application)  # last: it takes whatever nobody else did

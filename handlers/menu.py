@@ -24,6 +24,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", N_("What I can do")),
     Command("events", N_("Upcoming trainings")),
     Command("my", N_("My registrations and hours")),
+    Command("checkin", N_("Check in to a session with the trainer's code")),
     Command("profile", N_("Your profile and language")),
     Command("privacy", N_("What is stored about you and why")),
     Command("mydata", N_("Download everything stored about you")),
