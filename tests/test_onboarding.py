@@ -34,7 +34,7 @@ async def test_full_onboarding_with_buttons_and_text(sandbox: Sandbox) -> None:
     replies = await anna.send("  Cēsu novada   Sociālais dienests ")
     assert replies.texts[0] == "All set, Anna Bērziņa! Welcome to Kopiena."
     assert "Main menu" in replies.last.text
-    assert replies.last.button_labels == ["👤 Profile", "🔒 Privacy", "❓ Help"]
+    assert replies.last.button_labels == ["👤 Profile", "🔒 Privacy", "📚 FAQ", "❓ Help"]
 
     row = await stored_user(sandbox, 201)
     assert row is not None

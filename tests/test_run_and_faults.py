@@ -76,7 +76,7 @@ async def test_run_polls_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
     log = stderr.decode()
     assert process.returncode == 0, log
     assert "Traceback" not in log
-    assert "1 pending migration(s) applied" in log
+    assert "pending migration(s) applied" in log and "Database ready: 0 pending" not in log
     assert "@kopiena_sandbox_bot" in log and "run.db" in log
     assert GOOD_TOKEN.split(":")[1] not in log  # the secret half of the token never hits logs
 
