@@ -238,11 +238,12 @@ def _cache_key(db: async_sessionmaker[AsyncSession]) -> str:
 
 
 async def _stamp(session: AsyncSession) -> tuple[Any, ...]:
-    entries = (
-        await session.execute(select(func.count(FaqEntry.id), func.max(FaqEntry.updated_at)))
-    ).one()
-    translations = await session.scalar(select(func.count(FaqTranslation.id)))
-    return (entries[0], entries[1], translations)
+    """Changes whenever an entry or a version is added, edited or deleted (one query)."""
+    translations = select(func.count(FaqTranslation.id)).scalar_subquery()
+    row = await session.execute(
+        select(func.count(FaqEntry.id), func.max(FaqEntry.updated_at), translations)
+    )
+    return tuple(row.one())
 
 
 def _build(rows: Sequence[tuple[int, str, str, str]]) -> tuple[SearchIndex, dict]:

@@ -20,6 +20,7 @@ Nothing here knows about the database or Telegram.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
@@ -69,13 +70,15 @@ STOPWORDS = frozenset(
     """
     a an and are as at be by can could do does for from have how i if in is it me my of on
     or the this that to what when which who will with would you your there please hello hi
-    thanks thank want wanted know up much many any some there get got
+    thanks thank want wanted know up much many any some there get got should shall
     ka ko kas kur kad vai un ir es man mums mes jus tu par uz no ar pie lai to tas ta tie
     ja ne nav bet ari var varu varam vajag jau vel kam lab labdien sveiki paldies ludzu
     gribeju gribetu pajautat jautat jautajums sakiet pastastiet kads kada kadi kadas
+    bus but bija esmu esam mans mana manu mani manas musu jusu savs sava savu tavs
     и в во не на с со по к ко у о об от до за из как что где когда ли или а но же бы мне
     меня мы вы я это этот эта то для при здравствуите привет спасибо пожалуиста подскажите
-    скажите хотел хотела хочу можно
+    скажите хотел хотела хочу можно какая какои какие какое каков мои моя мое мой
+    будет был была было
     """.split()  # noqa: SIM905
 )
 
@@ -230,12 +233,12 @@ class SearchIndex:
         self.size = len(self.entry_ids)
         lengths = [sum(terms.values()) for terms in counts]
         average = (sum(lengths) / self.size) if self.size else 1.0
-        # term -> [(document index, BM25 term-frequency part)], precomputed per document
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        # term -> {document index: BM25 term-frequency part}, precomputed per document
+        self.postings: dict[str, dict[int, float]] = defaultdict(dict)
         for index, terms in enumerate(counts):
             norm = K1 * (1 - B + B * lengths[index] / average)
             for term, frequency in terms.items():
-                self.postings[term].append((index, frequency * (K1 + 1) / (frequency + norm)))
+                self.postings[term][index] = frequency * (K1 + 1) / (frequency + norm)
         self.idf = {
             term: math.log(1 + (self.size - len(found) + 0.5) / (len(found) + 0.5))
             for term, found in self.postings.items()
@@ -299,31 +302,33 @@ class SearchIndex:
         groups = self.query_terms(text)
         if not groups:
             return []
+        # A word the index does not know counts as much as the query's known words on
+        # average: the corpus's mean idf is inflated by a long tail of rare names.
+        weights = [{t: self.idf[t] * w for t, w in terms.items()} for terms in groups]
+        known = [max(group.values()) for group in weights if group]
+        unknown = sum(known) / len(known) if known else self.unknown_idf
+        total = sum(max(group.values()) if group else unknown for group in weights)
         scores: dict[int, float] = defaultdict(float)
-        matched: dict[int, float] = defaultdict(float)
-        total = 0.0
-        for terms in groups:
-            weight = max((self.idf[t] * w for t, w in terms.items()), default=self.unknown_idf)
-            total += weight
-            best: dict[int, float] = {}  # per document: the best way this word matched
-            for term, term_weight in terms.items():
-                idf = self.idf[term]
-                for index, part in self.postings[term]:
-                    value = term_weight * idf * part
-                    scores[index] += value
-                    best[index] = max(best.get(index, 0.0), term_weight * idf)
-            for index, value in best.items():
-                matched[index] += value
+        for group in weights:
+            for term, weight in group.items():
+                for index, part in self.postings[term].items():
+                    scores[index] += weight * part
         if not scores:
             return []
-        ranked = sorted(scores, key=lambda i: (-scores[i], self.entry_ids[i]))[: limit * 3]
-        top = scores[ranked[0]]
+        ranked = heapq.nlargest(limit * 3, scores.items(), key=lambda item: (item[1], -item[0]))
+        top = ranked[0][1]
         hits = []
-        for index in ranked:
-            coverage = min(1.0, matched[index] / total) if total else 0.0
-            if coverage < MIN_COVERAGE or scores[index] < RELATIVE_CUTOFF * top:
+        for index, score in ranked:
+            # Coverage: the share of the query's idf mass this entry matched, each query
+            # word counted once, by the best of its terms.
+            matched = sum(
+                max((w for t, w in group.items() if index in self.postings[t]), default=0.0)
+                for group in weights
+            )
+            coverage = min(1.0, matched / total) if total else 0.0
+            if coverage < MIN_COVERAGE or score < RELATIVE_CUTOFF * top:
                 continue
-            hits.append(Hit(self.entry_ids[index], scores[index], coverage))
+            hits.append(Hit(self.entry_ids[index], score, coverage))
             if len(hits) == limit:
                 break
         return hits
