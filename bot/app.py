@@ -12,6 +12,7 @@ import handlers
 from bot.config import LANGUAGES
 from bot.i18n import Translator
 from bot.runtime import RUNTIME_KEY, Runtime
+from bot.services import faq
 from handlers.common import Context
 from handlers.menu import public_commands
 from storage.db import describe
@@ -59,6 +60,7 @@ async def register_command_menu(application: Application) -> None:
 async def on_startup(application: Application) -> None:
     runtime: Runtime = application.bot_data[RUNTIME_KEY]
     await register_command_menu(application)
+    await faq.warm_up(runtime.db)
     log.info(
         "Kopiena started as @%s, database %s",
         application.bot.username,

@@ -6,8 +6,9 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
 
@@ -55,27 +56,74 @@ def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+EXIT_DATA = 1
+
+
+async def _with_database(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    from storage.db import create_engine, create_sessionmaker
+
+    engine = create_engine(settings.database_url)
+    try:
+        return await work(create_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+
+
 def events_import(settings: Settings, args: argparse.Namespace) -> int:
-    path: Path = args.file
-    from bot.runtime import Runtime
     from bot.services.event_import import ImportError_, import_events
     from storage.migrate import upgrade
 
+    path: Path = args.file
     upgrade(settings.database_url)
+    try:
+        result = asyncio.run(
+            _with_database(settings, lambda db: import_events(db, path, settings.tz))
+        )
+    except ImportError_ as error:
+        print(f"kopiena: {path}: {error}", file=sys.stderr)
+        return EXIT_DATA
+    print(f"Created {len(result.created)} and updated {len(result.updated)} event(s).")
+    return 0
 
-    async def run_import() -> int:
-        runtime = Runtime.from_settings(settings)
-        try:
-            result = await import_events(runtime.db, path, settings.tz)
-        except ImportError_ as error:
-            print(f"kopiena: {path}: {error}", file=sys.stderr)
-            return EXIT_CONFIG
-        finally:
-            await runtime.close()
-        print(f"Created {len(result.created)} and updated {len(result.updated)} event(s).")
-        return 0
 
-    return asyncio.run(run_import())
+def faq_import(settings: Settings, args: argparse.Namespace) -> int:
+    path: str = args.file
+    from bot.services import faq
+    from bot.services.faq_io import FaqFormatError, parse
+    from storage.migrate import upgrade
+
+    try:
+        entries = parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"kopiena: cannot read {path}: {error}", file=sys.stderr)
+        return EXIT_DATA
+    except FaqFormatError as error:
+        print(f"kopiena: {path}: {error}", file=sys.stderr)
+        return EXIT_DATA
+    upgrade(settings.database_url)
+    report = asyncio.run(_with_database(settings, lambda db: faq.import_entries(db, entries)))
+    print(
+        f"Imported {len(entries)} entries from {path}: {report.added} new, "
+        f"{report.updated} updated, {report.unchanged} unchanged."
+    )
+    return 0
+
+
+def faq_export(settings: Settings, args: argparse.Namespace) -> int:
+    path: str = args.file
+    from bot.services import faq
+    from bot.services.faq_io import dump
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+    entries = asyncio.run(_with_database(settings, faq.export_entries))
+    try:
+        Path(path).write_text(dump(entries), encoding="utf-8")
+    except OSError as error:
+        print(f"kopiena: cannot write {path}: {error}", file=sys.stderr)
+        return EXIT_DATA
+    print(f"Exported {len(entries)} entries to {path}.")
+    return 0
 
 
 def console(settings: Settings, args: argparse.Namespace) -> int:
@@ -104,6 +152,14 @@ def parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("file", type=Path)
     importer.set_defaults(action=events_import)
+    faq = commands.add_parser("faq", help="the shared FAQ (format: docs/faq-format.md)")
+    faq_commands = faq.add_subparsers(dest="faq_command", required=True)
+    importing = faq_commands.add_parser("import", help="add or update entries from a YAML file")
+    importing.add_argument("file", help="a YAML file such as examples/faq.yaml")
+    importing.set_defaults(action=faq_import)
+    exporting = faq_commands.add_parser("export", help="write every entry to a YAML file")
+    exporting.add_argument("file", help="where to write the YAML")
+    exporting.set_defaults(action=faq_export)
     return root
 
 

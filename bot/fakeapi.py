@@ -408,6 +408,23 @@ class FakeBotApi:
         self._answered_queries.add(query_id)
         return True
 
+    async def _api_answerInlineQuery(self, params: dict[str, Any]) -> Any:
+        query_id = str(params.get("inline_query_id"))
+        if query_id in self._answered_queries:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired")
+        results = params.get("results") or []
+        if len(results) > 50:
+            raise ApiError(400, "Bad Request: too many inline query results")
+        for result in results:
+            content = result.get("input_message_content") or {}
+            if content.get("parse_mode") == "HTML":
+                try:
+                    visible_text(str(content.get("message_text", "")))
+                except ValueError as exc:
+                    raise ApiError(400, str(exc)) from None
+        self._answered_queries.add(query_id)
+        return True
+
     async def _api_setMyCommands(self, params: dict[str, Any]) -> Any:
         self.commands[params.get("language_code")] = params.get("commands", [])
         return True

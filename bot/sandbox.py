@@ -70,6 +70,14 @@ class Replies(list[Reply]):
         return self.messages[-1]
 
     @property
+    def inline_results(self) -> list[dict[str, Any]]:
+        """The results offered for an inline query (answerInlineQuery), if any."""
+        for reply in self:
+            if reply.method == "answerInlineQuery":
+                return list(reply.params.get("results") or [])
+        return []
+
+    @property
     def alert(self) -> str | None:
         """The notice shown for a pressed button (answerCallbackQuery text), if any."""
         for reply in self:
@@ -214,7 +222,11 @@ class SandboxUser:
             _reply_from(call)
             for call in self.sandbox.api.calls[index:]
             if call.answered == "ok"
-            and (call.chat_id == self.id or call.params.get("callback_query_id") in self._queries)
+            and (
+                call.chat_id == self.id
+                or call.params.get("callback_query_id") in self._queries
+                or call.params.get("inline_query_id") in self._queries
+            )
         )
 
     async def send(self, text: str) -> Replies:
@@ -284,6 +296,22 @@ class SandboxUser:
     async def press(self, label: str, message: dict[str, Any] | None = None) -> Replies:
         message, data = self.find_button(label, message)
         return await self.press_data(data, message)
+
+    async def send_inline_query(
+        self, query: str, *, offset: str = "", chat_type: str | None = "sender"
+    ) -> Replies:
+        """Type `@bot query` in a chat: an inline_query update, as Telegram sends it."""
+        query_id = f"iq{self.id}-{self.sandbox.next_update_id()}"
+        self._queries.add(query_id)
+        inline: dict[str, Any] = {
+            "id": query_id,
+            "from": self.as_dict(),
+            "query": query,
+            "offset": offset,
+        }
+        if chat_type is not None:
+            inline["chat_type"] = chat_type
+        return await self._act({"inline_query": inline})
 
     async def press_data(self, data: str, message: dict[str, Any] | None = None) -> Replies:
         """Press a button with any callback data, as a forged or stale press would."""

@@ -12,6 +12,8 @@ from handlers import (
     event_staff,
     events,
     fallback,
+    faq,
+    faq_staff,
     new_event,
     onboarding,
     privacy,
@@ -36,6 +38,8 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
         edit_event,
         reports,
         attendance,
+        faq,
+        faq_staff,
     ):
         module.register(application)
     fallback.register(application)  # last: it takes whatever nobody else did

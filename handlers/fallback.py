@@ -1,4 +1,5 @@
-"""Anything no other handler took: a pointer to /help, or "this button is no longer valid"."""
+"""Anything no other handler took: a typed text is looked up in the FAQ; anything else gets
+a pointer to /help, or "this button is no longer valid"."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from handlers.common import Context, who
+from handlers.faq import plain_question
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -38,6 +40,10 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     """Register last: in group 0 these answer only what no earlier handler took."""
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
+    # A question typed when no dialog waits for input: the best FAQ answers.
+    application.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, plain_question)
+    )
     application.add_handler(
         MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, stray_message)
     )

@@ -25,6 +25,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("events", N_("Upcoming trainings")),
     Command("my", N_("My registrations and hours")),
     Command("checkin", N_("Check in to a session with the trainer's code")),
+    Command("faq", N_("Frequently asked questions; /faq words searches them")),
     Command("profile", N_("Your profile and language")),
     Command("privacy", N_("What is stored about you and why")),
     Command("mydata", N_("Download everything stored about you")),
@@ -34,6 +35,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("grant", N_("Give someone a role"), Role.ADMIN),
     Command("revoke", N_("Take a role away"), Role.ADMIN),
     Command("audit", N_("Latest role changes"), Role.ADMIN),
+    Command("questions", N_("Open questions for the organisers"), Role.ORGANISER),
+    Command("faqadd", N_("Add an FAQ entry"), Role.ORGANISER),
 )
 
 # (label, callback data, role needed) for the main menu's buttons.
@@ -42,9 +45,11 @@ MENU: tuple[tuple[str, str, Role | None], ...] = (
     (N_("📋 My registrations"), "menu:my", None),
     (N_("👤 Profile"), "menu:profile", None),
     (N_("🔒 Privacy"), "menu:privacy", None),
+    (N_("📚 FAQ"), "menu:faq", None),
     (N_("❓ Help"), "menu:help", None),
     (N_("👥 Users"), "menu:users", Role.ADMIN),
     (N_("📜 Role changes"), "menu:audit", Role.ADMIN),
+    (N_("📨 Open questions"), "menu:questions", Role.ORGANISER),
 )
 
 

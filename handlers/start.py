@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from handlers import admin, events, privacy
+from handlers import admin, events, faq, faq_staff, privacy
 from handlers import profile as profile_screen
 from handlers.common import Context, guarded, say, who
 from handlers.menu import help_text, show_menu
@@ -39,6 +39,8 @@ MENU_ACTIONS = {
     "privacy": privacy.privacy_command,
     "users": admin.users_command,
     "audit": admin.audit_command,
+    "faq": faq.faq_command,
+    "questions": faq_staff.questions_command,
 }
 
 

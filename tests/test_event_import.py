@@ -100,5 +100,5 @@ def test_command_line_import(tmp_path: Path) -> None:
         text=True,
         timeout=60,
     )
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert result.stderr.strip().endswith("event 1 (x): capacity must be at least 1")

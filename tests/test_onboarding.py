@@ -39,6 +39,7 @@ async def test_full_onboarding_with_buttons_and_text(sandbox: Sandbox) -> None:
         "📋 My registrations",
         "👤 Profile",
         "🔒 Privacy",
+        "📚 FAQ",
         "❓ Help",
     ]
 
