@@ -10,6 +10,7 @@ from telegram.ext import Application, ContextTypes, Defaults
 
 import handlers
 from bot.config import LANGUAGES
+from bot.dispatch import start_dispatcher
 from bot.i18n import Translator
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services import faq
@@ -60,6 +61,7 @@ async def register_command_menu(application: Application) -> None:
 async def on_startup(application: Application) -> None:
     runtime: Runtime = application.bot_data[RUNTIME_KEY]
     await register_command_menu(application)
+    await start_dispatcher(application)
     await faq.warm_up(runtime.db)
     log.info(
         "Kopiena started as @%s, database %s",

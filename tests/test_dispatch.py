@@ -1,0 +1,81 @@
+"""The outbox dispatcher: due rows are sent once; faults are recorded, not lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.dispatch import Due, Outgoing, dispatch_due, recover, register_renderer
+from bot.fakeapi import Fault
+from bot.i18n import Translator
+from bot.runtime import Runtime
+from bot.sandbox import Sandbox
+from bot.services.outbox import enqueue
+from storage.models import Delivery
+from tests.helpers import Clock, members, person
+
+
+async def render_hello(runtime: Runtime, due: Due, tr: Translator) -> Outgoing:
+    return Outgoing(f"Hello {due.payload['n']}", [[("Open", "noop")]])
+
+
+async def deliveries(sandbox: Sandbox) -> list[Delivery]:
+    assert sandbox.runtime is not None
+    async with sandbox.runtime.db() as session:
+        return list(await session.scalars(select(Delivery).order_by(Delivery.id)))
+
+
+async def test_due_rows_are_sent_once_and_faults_recorded(sandbox: Sandbox, clock: Clock) -> None:
+    register_renderer("test-hello", render_hello)
+    people = await members(sandbox, 30_000, 4)
+    ids = [(await person(sandbox, u.id)).id for u in people]
+    assert sandbox.runtime is not None and sandbox.application is not None
+    async with sandbox.runtime.db.begin() as session:
+        for n, user_id in enumerate(ids):
+            for _ in range(2):  # enqueued twice: kept once
+                await enqueue(
+                    session,
+                    user_id=user_id,
+                    kind="test-hello",
+                    payload={"n": n},
+                    dedupe_key=f"test:{user_id}",
+                    due_at=clock() + timedelta(hours=1),
+                )
+    sandbox.api.block(30_001)
+    sandbox.api.inject(Fault.SERVER_ERROR, chat_id=30_002)
+
+    assert await dispatch_due(sandbox.application) == 0  # nothing due yet
+    clock.advance(hours=1)
+    assert await dispatch_due(sandbox.application) == 2
+    assert [d.status for d in await deliveries(sandbox)] == [
+        "sent",
+        "unreachable",
+        "pending",
+        "sent",
+    ]
+    assert people[0].replies_since(0).texts == ["Hello 0"]
+    clock.advance(seconds=5)  # the 500 is retried after a short backoff
+    assert await dispatch_due(sandbox.application) == 1
+    assert people[2].replies_since(0).texts == ["Hello 2"]
+    assert await dispatch_due(sandbox.application) == 0
+
+
+async def test_rows_in_flight_at_a_crash_go_back_to_the_queue(sandbox: Sandbox) -> None:
+    people = await members(sandbox, 31_000, 1)
+    user_id = (await person(sandbox, people[0].id)).id
+    assert sandbox.runtime is not None
+    async with sandbox.runtime.db.begin() as session:
+        await enqueue(
+            session,
+            user_id=user_id,
+            kind="test-hello",
+            payload={"n": 1},
+            dedupe_key="crash",
+            due_at=sandbox.runtime.clock(),
+        )
+        row = await session.scalar(select(Delivery))
+        assert row is not None
+        row.status = "sending"
+    assert await recover(sandbox.runtime) == 1
+    assert [d.status for d in await deliveries(sandbox)] == ["pending"]
