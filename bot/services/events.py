@@ -128,8 +128,11 @@ def _session_view(row: EventSession) -> SessionView:
     return SessionView(row.id, row.starts_at, row.ends_at, row.place, row.checkin_code)
 
 
-async def load_views(session: AsyncSession, events: Sequence[Event]) -> list[EventView]:
-    """Views of events with their sessions, trainers and registration counts (3 queries)."""
+async def load_views(
+    session: AsyncSession, events: Sequence[Event], *, staff_details: bool = True
+) -> list[EventView]:
+    """Views of events with their sessions and, unless `staff_details` is off, trainers
+    and registration counts (1 to 3 queries)."""
     ids = [event.id for event in events]
     if not ids:
         return []
@@ -141,17 +144,20 @@ async def load_views(session: AsyncSession, events: Sequence[Event]) -> list[Eve
     ):
         sessions[row.event_id].append(_session_view(row))
     trainers: dict[int, set[int]] = {i: set() for i in ids}
-    for event_id, user_id in await session.execute(
-        select(EventTrainer.event_id, EventTrainer.user_id).where(EventTrainer.event_id.in_(ids))
-    ):
-        trainers[event_id].add(user_id)
     counts: dict[int, dict[str, int]] = {i: {} for i in ids}
-    for event_id, status, count in await session.execute(
-        select(Registration.event_id, Registration.status, func.count())
-        .where(Registration.event_id.in_(ids))
-        .group_by(Registration.event_id, Registration.status)
-    ):
-        counts[event_id][status] = count
+    if staff_details:
+        for event_id, user_id in await session.execute(
+            select(EventTrainer.event_id, EventTrainer.user_id).where(
+                EventTrainer.event_id.in_(ids)
+            )
+        ):
+            trainers[event_id].add(user_id)
+        for event_id, status, count in await session.execute(
+            select(Registration.event_id, Registration.status, func.count())
+            .where(Registration.event_id.in_(ids))
+            .group_by(Registration.event_id, Registration.status)
+        ):
+            counts[event_id][status] = count
     return [
         EventView(
             id=e.id,
@@ -174,11 +180,11 @@ async def load_views(session: AsyncSession, events: Sequence[Event]) -> list[Eve
     ]
 
 
-async def view(session: AsyncSession, event_id: int) -> EventView:
+async def view(session: AsyncSession, event_id: int, *, staff_details: bool = True) -> EventView:
     event = await session.get(Event, event_id)
     if event is None:
         raise NotFound(N_("This event does not exist."))
-    return (await load_views(session, [event]))[0]
+    return (await load_views(session, [event], staff_details=staff_details))[0]
 
 
 async def event_for(

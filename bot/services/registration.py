@@ -139,7 +139,8 @@ async def register(
     db: async_sessionmaker[AsyncSession], person: Person, event_id: int, now: datetime
 ) -> Outcome:
     async with db.begin() as session:
-        event = await view(session, event_id)
+        # Counts come from the tally below; trainers do not matter here.
+        event = await view(session, event_id, staff_details=False)
         if event.status == EventStatus.CANCELLED:
             check_open(event, now)
         existing = await session.scalar(

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Language
@@ -74,6 +74,42 @@ async def load_person(
 ) -> Person:
     roles = set(await session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
     dialog = await session.get(Dialog, user.id)
+    return _person(user, dialog, roles, default_language, admin_ids)
+
+
+def _roles_column(session: AsyncSession) -> Any:
+    """The user's roles as one comma-separated value, so one query loads a person."""
+    joined = (
+        func.string_agg(UserRole.role, ",")
+        if session.bind.dialect.name == "postgresql"
+        else func.group_concat(UserRole.role, ",")
+    )
+    return select(joined).where(UserRole.user_id == User.id).correlate(User).scalar_subquery()
+
+
+async def _load_by_telegram_id(
+    session: AsyncSession, telegram_id: int
+) -> tuple[User, Dialog | None, set[str]] | None:
+    row = (
+        await session.execute(
+            select(User, Dialog, _roles_column(session))
+            .outerjoin(Dialog, Dialog.user_id == User.id)
+            .where(User.telegram_id == telegram_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    user, dialog, roles = row
+    return user, dialog, set(roles.split(",")) if roles else set()
+
+
+def _person(
+    user: User,
+    dialog: Dialog | None,
+    roles: set[str],
+    default_language: Language,
+    admin_ids: frozenset[int],
+) -> Person:
     held = {Role(role) for role in roles if role in Role.__members__.values()}
     if user.telegram_id in admin_ids:
         held.add(Role.ADMIN)
@@ -114,10 +150,10 @@ async def identify(
     Before consent only the Telegram id and language are kept; the username (needed to
     find people by @name) is refreshed once the user has agreed.
     """
-    async with db() as session:  # most updates come from people we know: just read
-        user = await session.scalar(select(User).where(User.telegram_id == profile.telegram_id))
-        if user is not None and not _stale(user, profile):
-            return await load_person(session, user, default_language, admin_ids)
+    async with db() as session:  # most updates come from people we know: one read
+        found = await _load_by_telegram_id(session, profile.telegram_id)
+        if found is not None and not _stale(found[0], profile):
+            return _person(*found, default_language, admin_ids)
     async with db.begin() as session:
         user = await session.scalar(select(User).where(User.telegram_id == profile.telegram_id))
         if user is None:
