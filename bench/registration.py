@@ -49,6 +49,7 @@ async def start_api_process() -> tuple[asyncio.subprocess.Process, str]:
         sys.executable,
         "-m",
         "bot.fakeapi",
+        "--lenient",
         stdout=asyncio.subprocess.PIPE,
         cwd=ROOT,
     )
