@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from bot.sandbox import Sandbox
 from storage.models import Registration
-from tests.helpers import make_event, make_organiser, members, onboard, stored_user
+from tests.helpers import Clock, make_event, make_organiser, members, onboard, stored_user
 
 
 async def registrations(sandbox: Sandbox, event_id: int) -> list[Registration]:
@@ -131,3 +132,64 @@ async def test_two_hundred_presses_at_once_fill_exactly_the_seats(sandbox: Sandb
         told = by_user_id[registration.user_id].replies_since(before)
         assert told.texts[0].startswith("🎉 A seat has freed up")
     assert by_user_id[waiting[5].user_id].replies_since(before).texts == []
+
+
+async def test_closed_events_and_forged_presses_change_nothing(
+    sandbox: Sandbox, clock: Clock
+) -> None:
+    await make_organiser(sandbox, 530, "Olga Organizatore")
+    draft = await make_event(sandbox, 530, title="Melnraksts", publish=False)
+    soon = await make_event(
+        sandbox,
+        530,
+        title="Drīz",
+        days=1,
+        registration_deadline=clock() + timedelta(days=2),
+    )
+    anna = await onboard(sandbox, 531, "Anna Bērziņa")
+    juris = await onboard(sandbox, 532, "Juris Kalns")
+
+    replies = await anna.press_data(f"ev:rc:{draft}")
+    assert replies.alert == "This event does not exist."
+    replies = await anna.press_data(f"ev:{draft}")
+    assert replies.alert == "This event does not exist."  # drafts are invisible
+    replies = await anna.press_data("ev:rc:99999")
+    assert replies.alert == "This event does not exist."
+
+    await juris.send(f"/start event_{soon}")
+    await juris.press("📝 Register")
+    await juris.press("✅ Yes, register")
+    juris_registration = (await registrations(sandbox, soon))[0]
+
+    # Someone else's registration cannot be cancelled with a forged button.
+    replies = await anna.press_data(f"my:cc:{juris_registration.id}")
+    assert replies.alert == "Sorry, you are not allowed to do that."
+    replies = await anna.press_data(f"my:c:{juris_registration.id}")
+    assert replies.alert == "This button is no longer valid."
+    assert [r.status for r in await registrations(sandbox, soon)] == ["confirmed"]
+
+    clock.advance(days=3)  # past the deadline
+    await anna.send(f"/start event_{soon}")
+    replies = await anna.press_data(f"ev:rc:{soon}")
+    assert replies.alert is not None and replies.alert.startswith("Registration closed on")
+    clock.advance(days=60)  # the event is over
+    replies = await anna.press_data(f"ev:rc:{soon}")
+    assert replies.alert == "This event has already taken place."
+    assert len(await registrations(sandbox, soon)) == 1
+    assert len(await registrations(sandbox, draft)) == 0
+
+
+async def test_municipality_limit_holds_in_the_same_decision(sandbox: Sandbox) -> None:
+    await make_organiser(sandbox, 540, "Olga Organizatore")
+    event = await make_event(sandbox, 540, capacity=10, municipality_limit=1, days=1)
+    people = await members(sandbox, 40_000, 8)  # municipalities cycle over 4
+    for user in people:
+        await user.send(f"/start event_{event}")
+    answers = await asyncio.gather(*(u.press_data(f"ev:rc:{event}") for u in people))
+    rows = await registrations(sandbox, event)
+    confirmed = [r for r in rows if r.status == "confirmed"]
+    assert len(confirmed) == 4
+    assert len({r.municipality for r in confirmed}) == 4
+    assert sum("waiting list" in a.texts[0] for a in answers) == 4
+    card = (await people[0].send(f"/start event_{event}")).last.text
+    assert "At most 1 per municipality" in card

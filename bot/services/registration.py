@@ -57,8 +57,8 @@ class Promotion:
 
 
 def check_open(event: EventView, now: datetime) -> None:
-    if event.status == EventStatus.DRAFT:
-        raise Closed(N_("This event is not open for registration yet."))
+    if event.status == EventStatus.DRAFT:  # drafts are invisible to participants
+        raise NotFound(N_("This event does not exist."))
     if event.status == EventStatus.CANCELLED:
         raise Closed(N_("This event has been cancelled."))
     if event.status == EventStatus.FINISHED or (event.ends_at and event.ends_at <= now):
