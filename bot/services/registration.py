@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
-from bot.services.errors import InvalidInput, NotAllowed, Stale
+from bot.services.errors import InvalidInput, NotAllowed, NotFound, Stale
 from bot.services.events import (
     ACTIVE,
     EventStatus,
