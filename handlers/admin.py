@@ -12,6 +12,7 @@ from bot.services import roles
 from bot.services.roles import Member, RoleChange
 from bot.services.users import Role
 from handlers.common import Buttons, Context, guarded, say, who
+from handlers.paging import navigation
 
 
 def role_name(tr: Translator, role: Role | str) -> str:
@@ -90,14 +91,8 @@ async def pick_person(update: Update, context: Context) -> None:
     rows: list[list[tuple[str, str]]] = [
         [(m.label[:60], f"{kind}u:{role.value}:{m.id}")] for m in found
     ]
-    current = int(page or 0)
-    navigation = []
-    if current > 0:
-        navigation.append(("◀", f"{kind}:{role.value}:{current - 1}"))
-    if current + 1 < pages:
-        navigation.append(("▶", f"{kind}:{role.value}:{current + 1}"))
-    if navigation:
-        rows.append(navigation)
+    if pages > 1:
+        rows.append(navigation(f"{kind}:{role.value}:", int(page or 0), pages))
     question = (
         tr._("Who should become {role}?", role=role_name(tr, role))
         if granting
@@ -134,13 +129,8 @@ async def _list_users(update: Update, context: Context, role: Role | None, page:
     )
     lines = [title, *(member_line(tr, m) for m in found)] if found else [title, tr._("Nobody yet.")]
     key = role.value if role else "all"
-    navigation = []
-    if page > 0:
-        navigation.append(("◀", f"us:{key}:{page - 1}"))
-    if page + 1 < pages:
-        navigation.append(("▶", f"us:{key}:{page + 1}"))
     filters = [(role_name(tr, r), f"us:{r.value}:0") for r in Role]
-    rows = [navigation, filters] if navigation else [filters]
+    rows = [navigation(f"us:{key}:", page, pages), filters] if pages > 1 else [filters]
     await say(update, "\n".join(lines), rows, edit=update.callback_query is not None)
 
 

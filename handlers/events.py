@@ -16,6 +16,7 @@ from bot.services.registration import Outcome, Promotion
 from bot.services.users import Person
 from handlers.common import Buttons, Context, deep_links, guarded, say, who
 from handlers.notify import notify
+from handlers.paging import navigation
 
 MAX_SESSIONS_ON_CARD = 8
 DESCRIPTION_ON_CARD = 600
@@ -140,13 +141,7 @@ async def show_catalogue(update: Update, context: Context, page: int, *, edit: b
         lines.append(f"• <b>{escape(event.title)}</b> — {when}; {state}")
         rows.append([(f"{event.title[:40]} · {when}", f"ev:{event.id}")])
     if pages > 1:
-        navigation = []
-        if page > 0:
-            navigation.append(("◀", f"evp:{page - 1}"))
-        navigation.append((f"{page + 1}/{pages}", "noop"))
-        if page + 1 < pages:
-            navigation.append(("▶", f"evp:{page + 1}"))
-        rows.append(navigation)
+        rows.append(navigation("evp:", page, pages))
     await say(update, "\n".join(lines), rows, edit=edit)
 
 

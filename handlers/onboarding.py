@@ -21,6 +21,7 @@ from bot.services.profile import ONBOARDING, PROFILE, Progress, Step
 from bot.services.users import Person
 from handlers.common import Buttons, Context, deep_links, drop_buttons, guarded, say, who
 from handlers.menu import show_menu
+from handlers.paging import navigation
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +42,7 @@ def municipality_buttons(tr: Translator, page: int, *, editing: bool) -> Buttons
     rows: list[list[tuple[str, str]]] = [
         [(m.name, f"mun:{m.code}") for m in items[i : i + 2]] for i in range(0, len(items), 2)
     ]
-    navigation = []
-    if page > 0:
-        navigation.append(("◀", f"munp:{page - 1}"))
-    navigation.append((f"{page + 1}/{pages}", "noop"))
-    if page + 1 < pages:
-        navigation.append(("▶", f"munp:{page + 1}"))
-    rows.append(navigation)
+    rows.append(navigation("munp:", page, pages))
     rows.append([(tr._("Other (not a municipality)"), f"mun:{OTHER}")])
     if editing:
         rows.append([(tr._("Cancel"), "pf:cancel")])
