@@ -34,10 +34,11 @@ async def on_error(update: object, context: Context) -> None:
     if isinstance(context.error, Forbidden):
         return  # the user blocked the bot: nobody to apologise to
     tr = fallback_translator(update, context)
+    apology = tr._("Sorry, something went wrong on our side. Please try again in a moment.")
     try:
-        await context.bot.send_message(
-            update.effective_chat.id,
-            tr._("Sorry, something went wrong on our side. Please try again in a moment."),
-        )
+        if update.callback_query is not None and not getattr(context, "answered", False):
+            await update.callback_query.answer(apology, show_alert=True)  # stop the spinner
+        else:
+            await context.bot.send_message(update.effective_chat.id, apology)
     except TelegramError:
         log.warning("Could not send the apology for %s", describe_update(update))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from telegram.ext import CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.sandbox import Sandbox
 from tests.helpers import onboard
@@ -92,6 +92,13 @@ async def test_error_handler_apologises_in_the_users_language(sandbox: Sandbox) 
     replies = await sandbox.user(108, language_code="ru").send("/explode")
     assert replies.texts[0].startswith("Извините, у нас произошла ошибка")
     assert [type(e) for e in sandbox.errors] == [RuntimeError]
+    sandbox.errors.clear()
+
+    # A button whose handler fails gets the apology as its answer, so the spinner stops.
+    sandbox.application.add_handler(CallbackQueryHandler(explode, pattern="^boom$"), group=-2)
+    user = sandbox.user(108, language_code="ru")
+    replies = await user.press_data("boom", user.last_message())
+    assert replies.alert is not None and replies.alert.startswith("Извините")
     sandbox.errors.clear()
 
 
