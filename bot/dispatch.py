@@ -21,7 +21,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot.i18n import Translator, pick_language
+from bot.i18n import Translator, pick_language, translator_for
 from bot.runtime import RUNTIME_KEY, Runtime
 from storage.models import Delivery, User
 
@@ -151,7 +151,7 @@ async def _send_one(
     language = pick_language(
         user.language, user.telegram_language, runtime.settings.default_language
     )
-    tr = Translator(language, runtime.settings.tz)
+    tr = translator_for(language, runtime.settings.tz)
     due = Due(row.id, row.user_id, row.kind, row.ref_id, dict(row.payload or {}), row.due_at)
     try:
         outgoing = await renderer(runtime, due, tr)

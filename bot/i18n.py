@@ -84,6 +84,12 @@ class Translator:
         return f"{self.date(moment)}, {self.time(moment)}"
 
 
+@cache
+def translator_for(language: Language, timezone: ZoneInfo) -> Translator:
+    """Translators are immutable and cheap to share; building one parses the locale."""
+    return Translator(language, timezone)
+
+
 def pick_language(chosen: str | None, telegram_code: str | None, default: Language) -> Language:
     """The user's own choice wins; then Telegram's language_code; then the default."""
     if chosen in LANGUAGES:

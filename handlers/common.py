@@ -16,7 +16,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Language
-from bot.i18n import Translator, pick_language
+from bot.i18n import Translator, pick_language, translator_for
 from bot.runtime import Runtime, get_runtime
 from bot.services.errors import ServiceError
 from bot.services.users import Person, Profile, identify
@@ -42,7 +42,7 @@ Buttons = Sequence[Sequence[tuple[str, str]]]
 
 
 def translator(context: Context, language: Language) -> Translator:
-    return Translator(language, context.runtime.settings.tz)
+    return translator_for(language, context.runtime.settings.tz)
 
 
 async def who(

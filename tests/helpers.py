@@ -127,6 +127,7 @@ async def members(sandbox: Sandbox, first_id: int, count: int) -> list[SandboxUs
                 User(
                     telegram_id=first_id + i,
                     language="en",
+                    telegram_language="en",
                     full_name=f"Dalībnieks {i + 1}",
                     municipality=municipalities[i % len(municipalities)],
                     consented_at=now,
