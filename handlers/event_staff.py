@@ -53,9 +53,9 @@ async def manage(update: Update, context: Context) -> None:
 
 async def approval_request(context: Context, outcome: Outcome, person: Person) -> None:
     """Tell the event's organiser that someone asks to join, with approve/decline buttons."""
-    organiser = await event_admin.organiser_of(context.runtime.db, outcome.event)
-    if organiser is None:
-        return
+    deciders = await event_admin.deciders(
+        context.runtime.db, outcome.event, context.runtime.settings.admin_ids
+    )
     place = municipality(person.municipality or "")
     details = ", ".join(x for x in (place.name if place else None, person.workplace) if x)
 
@@ -77,7 +77,8 @@ async def approval_request(context: Context, outcome: Outcome, person: Person) -
             ]
         )
 
-    await notify(context, organiser, text, markup=buttons)
+    for decider in deciders:
+        await notify(context, decider, text, markup=buttons)
 
 
 @guarded

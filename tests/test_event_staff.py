@@ -143,3 +143,29 @@ async def test_cancelling_an_event_tells_everyone_registered(sandbox: Sandbox) -
     replies = await people[0].press_data(f"ev:rc:{event}")
     assert replies.alert == "This event has been cancelled."
     assert "Seminārs Rēzeknē" not in (await people[0].send("/events")).last.text
+
+
+async def test_requests_for_an_event_without_organiser_go_to_the_admins(
+    sandbox: Sandbox,
+) -> None:
+    from sqlalchemy import update
+
+    from tests.helpers import ADMIN_ID
+
+    await make_organiser(sandbox, 830, "Olga Organizatore")
+    event = await make_event(sandbox, 830, title="Importēts kurss", needs_approval=True)
+    assert sandbox.runtime is not None
+    async with sandbox.runtime.db.begin() as session:  # as `kopiena events import` leaves it
+        await session.execute(update(Event).where(Event.id == event).values(organiser_id=None))
+    admin = sandbox.user(ADMIN_ID, "Admin", language_code="en")
+    anna = await onboard(sandbox, 831, "Anna Bērziņa")
+    await anna.send(f"/start event_{event}")
+    await anna.press("📝 Register")
+    before = len(sandbox.api.calls)
+    await anna.press("Send request")
+    asked = admin.replies_since(before)
+    assert "Anna Bērziņa" in asked.texts[0] and "asks to join" in asked.texts[0]
+    before = len(sandbox.api.calls)
+    await admin.press("✅ Approve")
+    assert anna.replies_since(before).texts[0].startswith("✅ Your request was approved")
+    assert await statuses(sandbox, event) == ["confirmed"]

@@ -11,7 +11,7 @@ from bot.services.errors import Stale
 from bot.services.events import ACTIVE, EventStatus, EventView, RegStatus, require_manage, view
 from bot.services.registration import Recipient
 from bot.services.users import Person
-from storage.models import Event, Registration, User
+from storage.models import Event, Registration, User, UserRole
 
 
 @dataclass(frozen=True)
@@ -49,14 +49,24 @@ async def pending_requests(
         return event, [Request(r[0], r[1] or "—", r[2], r[3]) for r in rows]
 
 
-async def organiser_of(db: async_sessionmaker[AsyncSession], event: EventView) -> Recipient | None:
-    if event.organiser_id is None:
-        return None
+async def deciders(
+    db: async_sessionmaker[AsyncSession], event: EventView, admin_ids: frozenset[int]
+) -> list[Recipient]:
+    """Who decides on requests: the event's organiser, or the admins when it has none
+    (events imported from a file may have no organiser)."""
     async with db() as session:
-        user = await session.get(User, event.organiser_id)
-        if user is None:
-            return None
-        return Recipient(user.telegram_id, user.language or user.telegram_language, user.full_name)
+        if event.organiser_id is not None:
+            query = select(User).where(User.id == event.organiser_id)
+        else:
+            admins = select(UserRole.user_id).where(UserRole.role == "admin")
+            query = select(User).where(
+                User.onboarded_at.is_not(None),
+                User.id.in_(admins) | User.telegram_id.in_(admin_ids),
+            )
+        users = await session.scalars(query)
+        return [
+            Recipient(u.telegram_id, u.language or u.telegram_language, u.full_name) for u in users
+        ]
 
 
 async def cancel_event(
