@@ -26,7 +26,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.services import faq
+from bot.services import faq, faq_editor
 from bot.services.faq_io import parse
 from bot.services.municipalities import all_municipalities
 from storage.db import create_engine, create_sessionmaker
@@ -234,10 +234,10 @@ async def main(rounds: int) -> None:
         engine = create_engine(url)
         db = create_sessionmaker(engine)
         try:
-            await faq.import_entries(db, examples)
+            await faq_editor.import_entries(db, examples)
             small = await hit_rate(db, labelled["queries"], keys)
             small_holdout = await hit_rate(db, labelled["holdout"], keys)
-            await faq.import_entries(db, generated(TOTAL - len(examples)))
+            await faq_editor.import_entries(db, generated(TOTAL - len(examples)))
             started = time.perf_counter()
             await faq.warm_up(db)
             build = time.perf_counter() - started

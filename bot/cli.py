@@ -88,7 +88,7 @@ def events_import(settings: Settings, args: argparse.Namespace) -> int:
 
 def faq_import(settings: Settings, args: argparse.Namespace) -> int:
     path: str = args.file
-    from bot.services import faq
+    from bot.services import faq_editor
     from bot.services.faq_io import FaqFormatError, parse
     from storage.migrate import upgrade
 
@@ -101,7 +101,9 @@ def faq_import(settings: Settings, args: argparse.Namespace) -> int:
         print(f"kopiena: {path}: {error}", file=sys.stderr)
         return EXIT_DATA
     upgrade(settings.database_url)
-    report = asyncio.run(_with_database(settings, lambda db: faq.import_entries(db, entries)))
+    report = asyncio.run(
+        _with_database(settings, lambda db: faq_editor.import_entries(db, entries))
+    )
     print(
         f"Imported {len(entries)} entries from {path}: {report.added} new, "
         f"{report.updated} updated, {report.unchanged} unchanged."
@@ -111,12 +113,12 @@ def faq_import(settings: Settings, args: argparse.Namespace) -> int:
 
 def faq_export(settings: Settings, args: argparse.Namespace) -> int:
     path: str = args.file
-    from bot.services import faq
+    from bot.services import faq_editor
     from bot.services.faq_io import dump
     from storage.migrate import upgrade
 
     upgrade(settings.database_url)
-    entries = asyncio.run(_with_database(settings, faq.export_entries))
+    entries = asyncio.run(_with_database(settings, faq_editor.export_entries))
     try:
         Path(path).write_text(dump(entries), encoding="utf-8")
     except OSError as error:

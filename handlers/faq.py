@@ -26,7 +26,7 @@ from telegram.ext import (
 )
 
 from bot.i18n import Translator
-from bot.services import faq
+from bot.services import faq, faq_editor, faq_questions
 from bot.services.faq import CATEGORIES, FAQ_ASK, EntryTitle, EntryView
 from bot.services.users import Person, Role
 from handlers.common import (
@@ -202,7 +202,7 @@ async def vote_button(update: Update, context: Context) -> None:
 @guarded
 async def ask_button_pressed(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
-    await faq.start_question(context.runtime.db, person)
+    await faq_questions.start_question(context.runtime.db, person)
     text = tr._(
         "Type your question for the organisers in one message (up to {limit} characters). "
         "They will answer here in this chat.",
@@ -220,7 +220,7 @@ async def question_typed(update: Update, context: Context) -> None:
         await say(update, tr._("Please type your question as a text message."))
         return
     settings = context.runtime.settings
-    asked = await faq.ask(
+    asked = await faq_questions.ask(
         context.runtime.db, person, message.text, settings.admin_ids, settings.default_language
     )
     await say(
@@ -252,7 +252,7 @@ async def question_typed(update: Update, context: Context) -> None:
 @guarded
 async def cancel_button(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
-    await faq.cancel_draft(context.runtime.db, person)
+    await faq_editor.cancel_draft(context.runtime.db, person)
     await drop_buttons(update)
     await say(update, tr._("Cancelled. Nothing was changed."))
 

@@ -18,7 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.config import LANGUAGES
 from bot.i18n import LANGUAGE_NAMES, Translator
-from bot.services import faq
+from bot.services import faq, faq_editor, faq_questions
 from bot.services.faq import CATEGORIES, FAQ_ANSWER, FAQ_DRAFT, DraftState
 from handlers.common import Context, drop_buttons, guarded, say, translator, who
 from handlers.faq import short, show_entry, topic
@@ -33,7 +33,7 @@ CANCEL = "faq:x"
 
 async def show_queue(update: Update, context: Context, page: int, *, edit: bool = False) -> None:
     person, tr = await who(update, context)
-    questions, total, pages = await faq.open_questions(context.runtime.db, person, page)
+    questions, total, pages = await faq_questions.open_questions(context.runtime.db, person, page)
     if not questions:
         await say(update, tr._("No open questions. 🎉"), edit=edit)
         return
@@ -69,7 +69,9 @@ async def queue_page(update: Update, context: Context) -> None:
 async def answer_button(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     assert context.matches
-    question = await faq.start_answer(context.runtime.db, person, int(context.matches[0].group(1)))
+    question = await faq_questions.start_answer(
+        context.runtime.db, person, int(context.matches[0].group(1))
+    )
     text = tr._(
         "Question #{number} from {name}:\n\n<i>{question}</i>\n\n"
         "Type your answer in one message (up to {limit} characters).",
@@ -90,7 +92,9 @@ async def answer_typed(update: Update, context: Context) -> None:
         await say(update, tr._("Please type the answer as a text message."))
         return
     settings = context.runtime.settings
-    answered = await faq.answer(context.runtime.db, person, message.text, settings.default_language)
+    answered = await faq_questions.answer(
+        context.runtime.db, person, message.text, settings.default_language
+    )
     question, delivered = answered.question, False
     if answered.asker is not None:
         asker = translator(context, answered.asker.language)
@@ -180,7 +184,7 @@ async def show_draft(update: Update, tr: Translator, state: DraftState) -> None:
 @guarded
 async def new_entry(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
-    state = await faq.start_new(context.runtime.db, person)
+    state = await faq_editor.start_new(context.runtime.db, person)
     await show_draft(update, tr, state)
 
 
@@ -188,7 +192,9 @@ async def new_entry(update: Update, context: Context) -> None:
 async def publish_button(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     assert context.matches
-    state = await faq.start_publish(context.runtime.db, person, int(context.matches[0].group(1)))
+    state = await faq_editor.start_publish(
+        context.runtime.db, person, int(context.matches[0].group(1))
+    )
     await drop_buttons(update)
     await show_draft(update, tr, state)
 
@@ -197,7 +203,9 @@ async def publish_button(update: Update, context: Context) -> None:
 async def edit_button(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     assert context.matches
-    state = await faq.start_edit(context.runtime.db, person, int(context.matches[0].group(1)))
+    state = await faq_editor.start_edit(
+        context.runtime.db, person, int(context.matches[0].group(1))
+    )
     await show_draft(update, tr, state)
 
 
@@ -205,7 +213,7 @@ async def edit_button(update: Update, context: Context) -> None:
 async def draft_part(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     assert context.matches
-    state = await faq.change_draft(context.runtime.db, person, context.matches[0].group(1))
+    state = await faq_editor.change_draft(context.runtime.db, person, context.matches[0].group(1))
     await drop_buttons(update)
     await show_draft(update, tr, state)
 
@@ -214,7 +222,9 @@ async def draft_part(update: Update, context: Context) -> None:
 async def draft_topic(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     assert context.matches
-    state = await faq.set_draft_category(context.runtime.db, person, context.matches[0].group(1))
+    state = await faq_editor.set_draft_category(
+        context.runtime.db, person, context.matches[0].group(1)
+    )
     await drop_buttons(update)
     await show_draft(update, tr, state)
 
@@ -223,7 +233,9 @@ async def draft_topic(update: Update, context: Context) -> None:
 async def draft_language(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     assert context.matches
-    state = await faq.set_draft_language(context.runtime.db, person, context.matches[0].group(1))
+    state = await faq_editor.set_draft_language(
+        context.runtime.db, person, context.matches[0].group(1)
+    )
     await drop_buttons(update)
     await show_draft(update, tr, state)
 
@@ -240,14 +252,14 @@ async def draft_typed(update: Update, context: Context) -> None:
     if message is None or message.text is None:
         await say(update, tr._("Please send it as a text message."))
         return
-    state = await faq.draft_text(context.runtime.db, person, message.text)
+    state = await faq_editor.draft_text(context.runtime.db, person, message.text)
     await show_draft(update, tr, state)
 
 
 @guarded
 async def save_button(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
-    entry_id = await faq.save_draft(context.runtime.db, person)
+    entry_id = await faq_editor.save_draft(context.runtime.db, person)
     await drop_buttons(update)
     context.toast = tr._("Saved in the FAQ.")
     view = await faq.entry(context.runtime.db, entry_id, person.language)
@@ -262,7 +274,9 @@ async def save_button(update: Update, context: Context) -> None:
 async def delete_button(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     assert context.matches
-    view = await faq.entry_for_staff(context.runtime.db, person, int(context.matches[0].group(1)))
+    view = await faq_editor.entry_for_staff(
+        context.runtime.db, person, int(context.matches[0].group(1))
+    )
     text = tr._(
         "Delete this FAQ entry in every language? This cannot be undone.\n\n<b>{question}</b>",
         question=escape(view.question),
@@ -277,7 +291,7 @@ async def delete_button(update: Update, context: Context) -> None:
 async def delete_confirmed(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     assert context.matches
-    await faq.delete_entry(context.runtime.db, person, int(context.matches[0].group(1)))
+    await faq_editor.delete_entry(context.runtime.db, person, int(context.matches[0].group(1)))
     await say(update, tr._("The FAQ entry was deleted."), edit=True)
 
 

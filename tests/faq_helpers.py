@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.sandbox import Sandbox
-from bot.services import faq
+from bot.services import faq_editor
 from bot.services.faq_io import parse
 from storage.models import Dialog, FaqEntry, FaqQuestion, FaqTranslation, FaqVote
 
@@ -20,7 +20,7 @@ QUERIES = ROOT / "bench" / "faq_queries.yaml"
 
 async def load_examples(sandbox: Sandbox) -> None:
     assert sandbox.runtime is not None
-    await faq.import_entries(sandbox.runtime.db, parse(EXAMPLES.read_text(encoding="utf-8")))
+    await faq_editor.import_entries(sandbox.runtime.db, parse(EXAMPLES.read_text(encoding="utf-8")))
 
 
 async def entry_id(sandbox: Sandbox, key: str) -> int:

@@ -215,9 +215,9 @@ async def test_inline_mode_offers_entries_to_share(sandbox: Sandbox) -> None:
 
 async def test_markup_in_entries_is_shown_as_text(sandbox: Sandbox) -> None:
     assert sandbox.runtime is not None
-    from bot.services import faq
+    from bot.services import faq, faq_editor
 
-    await faq.import_entries(
+    await faq_editor.import_entries(
         sandbox.runtime.db,
         [
             faq.EntryData(

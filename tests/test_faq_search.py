@@ -11,7 +11,7 @@ import pytest
 import yaml
 from sqlalchemy import insert, select
 
-from bot.services import faq
+from bot.services import faq, faq_editor
 from bot.services.faq_io import FaqFormatError, parse
 from bot.services.faq_search import Document, SearchIndex, has_words, stem, words
 from storage.db import create_engine, create_sessionmaker
@@ -74,7 +74,7 @@ async def test_the_index_follows_changes_made_elsewhere(database_url: str) -> No
     engine, other = create_engine(database_url), create_engine(database_url)
     db, other_db = create_sessionmaker(engine), create_sessionmaker(other)
     try:
-        await faq.import_entries(db, parse(EXAMPLES.read_text(encoding="utf-8")))
+        await faq_editor.import_entries(db, parse(EXAMPLES.read_text(encoding="utf-8")))
         assert await faq.search(db, "mājdzīvnieki", "lv") == []
         now = datetime.now(UTC)
         async with other_db.begin() as session:

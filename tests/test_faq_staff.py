@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.sandbox import Sandbox, SandboxUser
-from bot.services import faq
+from bot.services import faq, faq_editor
 from storage.models import FaqEntry, FaqTranslation, FaqVote
 from tests.conftest import ADMIN_ID
 from tests.faq_helpers import dialog_of, entry_id, faq_snapshot, load_examples
@@ -106,7 +106,7 @@ async def test_organiser_edits_and_translates_an_entry(sandbox: Sandbox) -> None
     assert replies.last.button_labels[0] == "Is the training free of charge?"
 
     # Switching the language loads that version; a missing one is asked for.
-    await faq.import_entries(
+    await faq_editor.import_entries(
         sandbox.runtime.db, [faq.EntryData("lv-only", "other", {"lv": ("Jautājums?", "Atbilde.")})]
     )
     lv_only = await entry_id(sandbox, "lv-only")

@@ -12,31 +12,26 @@ import asyncio
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import LANGUAGES, Language
 from bot.i18n import N_, pick_language
-from bot.services import dialogs
-from bot.services.errors import InvalidInput, NotFound, ServiceError, Stale
+from bot.services.errors import InvalidInput, NotFound, Stale
 from bot.services.faq_search import Document, SearchIndex, has_words
 from bot.services.municipalities import fold
-from bot.services.roles import require
-from bot.services.users import Person, Role
+from bot.services.users import Person
 from storage.db import insert
 from storage.models import (
-    Dialog,
     FaqEntry,
-    FaqQuestion,
     FaqTranslation,
     FaqVote,
     User,
-    UserRole,
     utcnow,
 )
 
@@ -317,7 +312,7 @@ async def search(
 # -- reading entries --------------------------------------------------------------------
 
 
-async def _entry_view(session: AsyncSession, entry_id: int, language: str) -> EntryView:
+async def entry_view(session: AsyncSession, entry_id: int, language: str) -> EntryView:
     entry = await session.get(FaqEntry, entry_id)
     if entry is None:
         raise NotFound(N_("This FAQ entry no longer exists."))
@@ -355,7 +350,7 @@ async def _entry_view(session: AsyncSession, entry_id: int, language: str) -> En
 
 async def entry(db: async_sessionmaker[AsyncSession], entry_id: int, language: str) -> EntryView:
     async with db() as session:
-        return await _entry_view(session, entry_id, language)
+        return await entry_view(session, entry_id, language)
 
 
 async def categories(db: async_sessionmaker[AsyncSession]) -> list[tuple[str, int]]:
@@ -413,7 +408,7 @@ async def inline_entries(
     async with db() as session:
         for entry_id in ids:
             try:
-                found.append(await _entry_view(session, entry_id, language))
+                found.append(await entry_view(session, entry_id, language))
             except NotFound:
                 continue  # deleted since the index was built
     return found
@@ -452,475 +447,9 @@ async def vote(
                 )
             )
             changed = bool(result.rowcount)
-            return await _entry_view(session, entry_id, person.language), changed
+            return await entry_view(session, entry_id, person.language), changed
     except IntegrityError:  # the entry was deleted at this very moment
         raise NotFound(N_("This FAQ entry no longer exists.")) from None
 
 
 # -- questions for the organisers -------------------------------------------------------
-
-
-async def start_question(db: async_sessionmaker[AsyncSession], person: Person) -> None:
-    await dialogs.open_dialog(db, person.id, FAQ_ASK, "text")
-
-
-async def _recipients(
-    session: AsyncSession,
-    exclude: int,
-    admin_ids: frozenset[int],
-    default_language: Language,
-) -> list[Recipient]:
-    staff = select(UserRole.user_id).where(
-        UserRole.role.in_([Role.ORGANISER.value, Role.ADMIN.value])
-    )
-    rows = await session.execute(
-        select(User.telegram_id, User.language, User.telegram_language)
-        .where(
-            User.onboarded_at.is_not(None),
-            User.forgotten_at.is_(None),
-            User.telegram_id.is_not(None),
-            User.id != exclude,
-            or_(User.id.in_(staff), User.telegram_id.in_(admin_ids)),
-        )
-        .order_by(User.id)
-    )
-    return [
-        Recipient(telegram_id, pick_language(language, code, default_language))
-        for telegram_id, language, code in rows
-    ]
-
-
-def _question_view(question: FaqQuestion, asker: User | None) -> QuestionView:
-    name = (asker.full_name if asker else None) or "—"
-    return QuestionView(
-        id=question.id,
-        text=question.text,
-        language=question.language,
-        asker=name,
-        created_at=question.created_at,
-        status=question.status,
-        answer=question.answer,
-        entry_id=question.entry_id,
-    )
-
-
-async def ask(
-    db: async_sessionmaker[AsyncSession],
-    person: Person,
-    text: str,
-    admin_ids: frozenset[int],
-    default_language: Language,
-) -> Asked:
-    """Store the question typed in the ask dialog; say whom to notify."""
-    value = clean_text(text, QUESTION_LIMIT, N_("Please type your question."))
-    async with db.begin() as session:
-        claimed = await session.execute(
-            delete(Dialog).where(Dialog.user_id == person.id, Dialog.name == FAQ_ASK)
-        )
-        if not claimed.rowcount:
-            raise Stale()
-        question = FaqQuestion(asker_id=person.id, text=value, language=person.language)
-        session.add(question)
-        await session.flush()
-        asker = await session.get(User, person.id)
-        recipients = await _recipients(session, person.id, admin_ids, default_language)
-        return Asked(_question_view(question, asker), recipients)
-
-
-async def open_questions(
-    db: async_sessionmaker[AsyncSession], person: Person, page: int = 0
-) -> tuple[list[QuestionView], int, int]:
-    """One page of the open questions, oldest first; the number open and of pages."""
-    require(person, Role.ORGANISER)
-    async with db() as session:
-        waiting = select(FaqQuestion).where(FaqQuestion.status == "open")
-        total = await session.scalar(select(func.count()).select_from(waiting.subquery())) or 0
-        pages = max(1, -(-total // QUEUE_PAGE))
-        page = min(max(page, 0), pages - 1)
-        rows = await session.execute(
-            select(FaqQuestion, User)
-            .outerjoin(User, User.id == FaqQuestion.asker_id)
-            .where(FaqQuestion.status == "open")
-            .order_by(FaqQuestion.created_at, FaqQuestion.id)
-            .offset(page * QUEUE_PAGE)
-            .limit(QUEUE_PAGE)
-        )
-        return [_question_view(q, u) for q, u in rows], total, pages
-
-
-async def _question(session: AsyncSession, question_id: int) -> tuple[FaqQuestion, User | None]:
-    question = await session.get(FaqQuestion, question_id)
-    if question is None:
-        raise NotFound(N_("This question no longer exists."))
-    return question, await session.get(User, question.asker_id)
-
-
-async def start_answer(
-    db: async_sessionmaker[AsyncSession], person: Person, question_id: int
-) -> QuestionView:
-    require(person, Role.ORGANISER)
-    async with db() as session:
-        question, asker = await _question(session, question_id)
-        if question.status != "open":
-            raise InvalidInput(N_("This question has already been answered."))
-        view = _question_view(question, asker)
-    await dialogs.open_dialog(db, person.id, FAQ_ANSWER, "text", {"question": question_id})
-    return view
-
-
-async def answer(
-    db: async_sessionmaker[AsyncSession],
-    person: Person,
-    text: str,
-    default_language: Language,
-) -> Answered:
-    """Store the answer typed in the answer dialog, once; say whom to send it to."""
-    require(person, Role.ORGANISER)
-    dialog = person.dialog
-    question_id = (dialog.data or {}).get("question") if dialog else None
-    if dialog is None or dialog.name != FAQ_ANSWER or not isinstance(question_id, int):
-        raise Stale()
-    value = clean_text(text, ANSWER_LIMIT, N_("Please type your answer."))
-    async with db.begin() as session:
-        await session.execute(
-            delete(Dialog).where(Dialog.user_id == person.id, Dialog.name == FAQ_ANSWER)
-        )
-        result = await session.execute(
-            update(FaqQuestion)
-            .where(FaqQuestion.id == question_id, FaqQuestion.status == "open")
-            .values(status="answered", answer=value, answered_by=person.id, answered_at=utcnow())
-        )
-        answered = None  # the dialog is closed either way
-        if result.rowcount:
-            question, asker = await _question(session, question_id)
-            await session.refresh(question)
-            recipient = None
-            if asker is not None and asker.telegram_id is not None and asker.forgotten_at is None:
-                language = pick_language(asker.language, asker.telegram_language, default_language)
-                recipient = Recipient(asker.telegram_id, language)
-            answered = Answered(_question_view(question, asker), recipient)
-    if answered is None:
-        raise InvalidInput(N_("This question has already been answered."))
-    return answered
-
-
-# -- drafts: new entries, edits, and publishing answered questions ----------------------
-
-
-async def _open_draft(db: async_sessionmaker[AsyncSession], person: Person, draft: Draft) -> str:
-    step = draft.next_step
-    await dialogs.open_dialog(db, person.id, FAQ_DRAFT, step, draft.data())
-    return step
-
-
-async def start_new(
-    db: async_sessionmaker[AsyncSession], person: Person, category: str | None = None
-) -> DraftState:
-    require(person, Role.ORGANISER)
-    if category is not None and category not in CATEGORIES:
-        raise Stale()
-    draft = Draft(mode="new", language=person.language, category=category)
-    return DraftState(await _open_draft(db, person, draft), draft)
-
-
-async def start_publish(
-    db: async_sessionmaker[AsyncSession], person: Person, question_id: int
-) -> DraftState:
-    require(person, Role.ORGANISER)
-    async with db() as session:
-        question, _ = await _question(session, question_id)
-        if question.entry_id is not None:
-            raise InvalidInput(N_("This question is already in the FAQ."))
-        if question.status != "answered" or not question.answer:
-            raise InvalidInput(N_("Answer the question first."))
-        draft = Draft(
-            mode="publish",
-            language=question.language,
-            question=question.text,
-            answer=question.answer,
-            question_id=question.id,
-        )
-    return DraftState(await _open_draft(db, person, draft), draft)
-
-
-async def start_edit(
-    db: async_sessionmaker[AsyncSession], person: Person, entry_id: int
-) -> DraftState:
-    require(person, Role.ORGANISER)
-    async with db() as session:
-        shown = await _entry_view(session, entry_id, person.language)
-    draft = Draft(
-        mode="edit",
-        language=shown.language,
-        question=shown.question,
-        answer=shown.answer,
-        category=shown.category,
-        entry_id=shown.id,
-    )
-    return DraftState(await _open_draft(db, person, draft), draft)
-
-
-def _current_draft(person: Person, steps: Sequence[str]) -> tuple[str, Draft]:
-    dialog = person.dialog
-    if dialog is None or dialog.name != FAQ_DRAFT or dialog.step not in steps:
-        raise Stale()
-    return dialog.step, Draft.from_data(dialog.data)
-
-
-async def _move(
-    db: async_sessionmaker[AsyncSession], person: Person, step: str, draft: Draft, to: str
-) -> DraftState:
-    if not await dialogs.move_dialog(db, person.id, FAQ_DRAFT, step, to, draft.data()):
-        raise Stale()
-    return DraftState(to, draft)
-
-
-async def change_draft(
-    db: async_sessionmaker[AsyncSession], person: Person, part: str
-) -> DraftState:
-    """From the review: ask again for the question, the answer, the category or language."""
-    require(person, Role.ORGANISER)
-    if part not in ("question", "answer", "category", "language"):
-        raise Stale()
-    step, draft = _current_draft(person, ["review"])
-    return await _move(db, person, step, draft, part)
-
-
-async def set_draft_category(
-    db: async_sessionmaker[AsyncSession], person: Person, category: str
-) -> DraftState:
-    require(person, Role.ORGANISER)
-    if category not in CATEGORIES:
-        raise Stale()
-    step, draft = _current_draft(person, ["category"])
-    draft = replace(draft, category=category)
-    return await _move(db, person, step, draft, draft.next_step)
-
-
-async def set_draft_language(
-    db: async_sessionmaker[AsyncSession], person: Person, language: str
-) -> DraftState:
-    """Switch the draft's language. Editing an entry, it loads that language's version
-    (or asks for one if there is none yet); a new entry keeps its text."""
-    require(person, Role.ORGANISER)
-    if language not in LANGUAGES:
-        raise Stale()
-    step, draft = _current_draft(person, ["language"])
-    if draft.mode == "edit" and draft.entry_id is not None and language != draft.language:
-        async with db() as session:
-            version = await session.scalar(
-                select(FaqTranslation).where(
-                    FaqTranslation.entry_id == draft.entry_id, FaqTranslation.language == language
-                )
-            )
-        question, answer = (version.question, version.answer) if version else ("", "")
-        draft = replace(draft, question=question, answer=answer)
-    draft = replace(draft, language=language)
-    return await _move(db, person, step, draft, draft.next_step)
-
-
-async def draft_text(db: async_sessionmaker[AsyncSession], person: Person, text: str) -> DraftState:
-    """The question or answer typed while a draft waits for it."""
-    require(person, Role.ORGANISER)
-    step, draft = _current_draft(person, ["question", "answer"])
-    if step == "question":
-        value = clean_text(text, QUESTION_LIMIT, N_("Please type the question."))
-        draft = replace(draft, question=value)
-    else:
-        value = clean_text(text, ANSWER_LIMIT, N_("Please type the answer."))
-        draft = replace(draft, answer=value)
-    return await _move(db, person, step, draft, draft.next_step)
-
-
-async def _free_key(session: AsyncSession, base: str) -> str:
-    candidate, number = base, 1
-    while await session.scalar(select(FaqEntry.id).where(FaqEntry.key == candidate)):
-        number += 1
-        candidate = f"{base[:55]}-{number}"
-    return candidate
-
-
-async def save_draft(db: async_sessionmaker[AsyncSession], person: Person) -> int:
-    """Write the reviewed draft into the FAQ, once; returns the entry's id."""
-    require(person, Role.ORGANISER)
-    _, draft = _current_draft(person, ["review"])
-    if draft.category not in CATEGORIES or not draft.question or not draft.answer:
-        raise Stale()
-    async with db.begin() as session:
-        claimed = await session.execute(
-            delete(Dialog).where(
-                Dialog.user_id == person.id, Dialog.name == FAQ_DRAFT, Dialog.step == "review"
-            )
-        )
-        if not claimed.rowcount:
-            raise Stale()
-        # The dialog is closed whatever follows; a refusal is raised after the commit.
-        entry_id, refusal = await _write_draft(session, person, draft)
-    if refusal is not None:
-        raise refusal
-    forget_index(db)
-    return entry_id
-
-
-async def _write_draft(
-    session: AsyncSession, person: Person, draft: Draft
-) -> tuple[int, ServiceError | None]:
-    now = utcnow()
-    if draft.mode == "edit":
-        entry = await session.get(FaqEntry, draft.entry_id or 0)
-        if entry is None:
-            return 0, NotFound(N_("This FAQ entry no longer exists."))
-        entry.category = draft.category or DEFAULT_CATEGORY
-        entry.updated_at = now
-    else:
-        if draft.mode == "publish":
-            # The delete before took SQLite's write lock; FOR UPDATE does it elsewhere.
-            already = await session.scalar(
-                select(FaqQuestion.entry_id)
-                .where(FaqQuestion.id == draft.question_id)
-                .with_for_update()
-            )
-            if already is not None:
-                return 0, InvalidInput(N_("This question is already in the FAQ."))
-        entry = FaqEntry(
-            key=await _free_key(session, slugify(draft.question)),
-            category=draft.category or DEFAULT_CATEGORY,
-            author_id=person.id,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(entry)
-        await session.flush()
-        if draft.mode == "publish":
-            await session.execute(
-                update(FaqQuestion)
-                .where(FaqQuestion.id == draft.question_id)
-                .values(entry_id=entry.id)
-            )
-    await _put_version(session, entry.id, draft.language, draft.question, draft.answer)
-    return entry.id, None
-
-
-async def _put_version(
-    session: AsyncSession, entry_id: int, language: str, question: str, answer: str
-) -> None:
-    await session.execute(
-        insert(session)(FaqTranslation)
-        .values(entry_id=entry_id, language=language, question=question, answer=answer)
-        .on_conflict_do_update(
-            index_elements=[FaqTranslation.entry_id, FaqTranslation.language],
-            set_={"question": question, "answer": answer},
-        )
-    )
-
-
-async def cancel_draft(db: async_sessionmaker[AsyncSession], person: Person) -> None:
-    for name in (FAQ_DRAFT, FAQ_ANSWER, FAQ_ASK):
-        await dialogs.close_dialog(db, person.id, name)
-
-
-async def delete_entry(db: async_sessionmaker[AsyncSession], person: Person, entry_id: int) -> None:
-    require(person, Role.ORGANISER)
-    async with db.begin() as session:
-        result = await session.execute(delete(FaqEntry).where(FaqEntry.id == entry_id))
-        if not result.rowcount:
-            raise NotFound(N_("This FAQ entry no longer exists."))
-    forget_index(db)
-
-
-async def entry_for_staff(
-    db: async_sessionmaker[AsyncSession], person: Person, entry_id: int
-) -> EntryView:
-    require(person, Role.ORGANISER)
-    return await entry(db, entry_id, person.language)
-
-
-# -- import and export ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    added: int
-    updated: int
-    unchanged: int
-
-
-async def import_entries(
-    db: async_sessionmaker[AsyncSession], entries: Sequence[EntryData]
-) -> ImportReport:
-    """Add or update entries by key; running it twice changes nothing the second time."""
-    added = updated = unchanged = 0
-    now = utcnow()
-    async with db.begin() as session:
-        for item in entries:
-            entry = await session.scalar(select(FaqEntry).where(FaqEntry.key == item.key))
-            if entry is None:
-                entry = FaqEntry(key=item.key, category=item.category, created_at=now)
-                entry.updated_at = now
-                session.add(entry)
-                await session.flush()
-                for language, (question, answer) in item.versions.items():
-                    await _put_version(session, entry.id, language, question, answer)
-                added += 1
-                continue
-            current = {
-                t.language: (t.question, t.answer)
-                for t in await session.scalars(
-                    select(FaqTranslation).where(FaqTranslation.entry_id == entry.id)
-                )
-            }
-            changed = entry.category != item.category
-            for language, version in item.versions.items():
-                if current.get(language) != version:
-                    await _put_version(session, entry.id, language, *version)
-                    changed = True
-            if changed:
-                entry.category = item.category
-                entry.updated_at = now
-                updated += 1
-            else:
-                unchanged += 1
-    forget_index(db)
-    return ImportReport(added, updated, unchanged)
-
-
-async def export_entries(db: async_sessionmaker[AsyncSession]) -> list[EntryData]:
-    async with db() as session:
-        entries = list(await session.scalars(select(FaqEntry).order_by(FaqEntry.id)))
-        versions: dict[int, dict[str, tuple[str, str]]] = {}
-        for t in await session.scalars(select(FaqTranslation)):
-            versions.setdefault(t.entry_id, {})[t.language] = (t.question, t.answer)
-    return [
-        EntryData(
-            e.key,
-            e.category,
-            {code: versions[e.id][code] for code in LANGUAGES if code in versions.get(e.id, {})},
-        )
-        for e in entries
-    ]
-
-
-# -- privacy ----------------------------------------------------------------------------
-
-
-async def questions_of(session: AsyncSession, user_id: int) -> list[dict[str, Any]]:
-    """What the person asked the organisers, for /mydata."""
-    questions = await session.scalars(
-        select(FaqQuestion).where(FaqQuestion.asker_id == user_id).order_by(FaqQuestion.id)
-    )
-    return [
-        {
-            "question": q.text,
-            "language": q.language,
-            "status": q.status,
-            "answer": q.answer,
-            "asked_at": q.created_at.isoformat(),
-            "answered_at": q.answered_at.isoformat() if q.answered_at else None,
-        }
-        for q in questions
-    ]
-
-
-async def forget_questions(session: AsyncSession, user_id: int) -> None:
-    """/forget: the questions a person asked go; entries made from them stay."""
-    await session.execute(delete(FaqQuestion).where(FaqQuestion.asker_id == user_id))

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import faq, municipalities
+from bot.services import faq_questions, municipalities
 from bot.services.users import Person
 from storage.models import Dialog, RoleAudit, User, UserRole, utcnow
 
@@ -43,7 +43,7 @@ async def export(db: async_sessionmaker[AsyncSession], person: Person) -> dict[s
             },
             "roles": [{"role": r.role, "granted_at": _iso(r.granted_at)} for r in roles],
             "role_changes": [{"action": a.action, "role": a.role, "at": _iso(a.at)} for a in audit],
-            "faq_questions": await faq.questions_of(session, user.id),
+            "faq_questions": await faq_questions.questions_of(session, user.id),
         }
 
 
@@ -55,7 +55,7 @@ async def forget(db: async_sessionmaker[AsyncSession], person: Person) -> None:
         assert user is not None
         await session.execute(delete(UserRole).where(UserRole.user_id == user.id))
         await session.execute(delete(Dialog).where(Dialog.user_id == user.id))
-        await faq.forget_questions(session, user.id)
+        await faq_questions.forget_questions(session, user.id)
         user.telegram_id = None
         user.username = None
         user.full_name = None
