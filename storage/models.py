@@ -337,7 +337,8 @@ class Delivery(Base):
 #   survey_answers       (response, question): the answers themselves
 #
 # These tables are WITHOUT ROWID and responses have random keys, so neither the ids nor
-# the order rows were written in can pair a participant with a response. See bot/services/surveys.py.
+# the order rows were written in can pair a participant with a response.
+# See bot/services/surveys.py.
 
 
 class SurveyTemplate(Base):
@@ -364,9 +365,7 @@ class SurveyQuestion(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    template_id: Mapped[int] = mapped_column(
-        ForeignKey("survey_templates.id", ondelete="CASCADE")
-    )
+    template_id: Mapped[int] = mapped_column(ForeignKey("survey_templates.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(8))
     required: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -402,7 +401,7 @@ class SurveyParticipant(Base):
     the nudges read this. It holds no time and no link to the response."""
 
     __tablename__ = "survey_participants"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     survey_id: Mapped[int] = mapped_column(
         ForeignKey("event_surveys.id", ondelete="CASCADE"), primary_key=True
