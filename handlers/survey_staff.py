@@ -301,7 +301,7 @@ CANCEL = "tpl:x"
 @guarded
 async def new_template(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
-    await templates_service.start_template(context.runtime.db, person)
+    await templates_service.start_template(context.runtime.db, person, context.runtime.clock())
     await say(
         update,
         tr._(
@@ -318,7 +318,7 @@ async def new_question(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     kind = context.matches[0].group(2)
     await templates_service.start_question(
-        context.runtime.db, person, int(context.matches[0].group(1)), kind
+        context.runtime.db, person, int(context.matches[0].group(1)), kind, context.runtime.clock()
     )
     await say(
         update,
@@ -344,7 +344,9 @@ async def builder_typed(update: Update, context: Context) -> None:
     if message is None or message.text is None:
         await say(update, tr._("Please type a text message."))
         return
-    state, created = await templates_service.typed(context.runtime.db, person, message.text)
+    state, created = await templates_service.typed(
+        context.runtime.db, person, message.text, context.runtime.clock()
+    )
     if created is not None:
         person, tr = await who(update, context, fresh=True)
         found = await templates_service.template(context.runtime.db, person, created)

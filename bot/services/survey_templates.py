@@ -12,6 +12,7 @@ a choice's options (one per line), and whether it is required.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -232,13 +233,19 @@ class BuildState:
     kind: str | None
 
 
-async def start_template(db: async_sessionmaker[AsyncSession], person: Person) -> None:
+async def start_template(
+    db: async_sessionmaker[AsyncSession], person: Person, now: datetime
+) -> None:
     require_organiser(person)
-    await dialogs.open_dialog(db, person.id, SURVEY_BUILD, "name")
+    await dialogs.open_dialog(db, person.id, SURVEY_BUILD, "name", now=now)
 
 
 async def start_question(
-    db: async_sessionmaker[AsyncSession], person: Person, template_id: int, kind: str
+    db: async_sessionmaker[AsyncSession],
+    person: Person,
+    template_id: int,
+    kind: str,
+    now: datetime,
 ) -> TemplateView:
     if kind not in KINDS:
         raise Stale()
@@ -249,7 +256,7 @@ async def start_question(
             N_("A template can have at most {count} questions."), count=MAX_QUESTIONS
         )
     await dialogs.open_dialog(
-        db, person.id, SURVEY_BUILD, "text", {"template": template_id, "kind": kind}
+        db, person.id, SURVEY_BUILD, "text", {"template": template_id, "kind": kind}, now=now
     )
     return found
 
@@ -259,7 +266,7 @@ def _clean(text: str) -> str:
 
 
 async def typed(
-    db: async_sessionmaker[AsyncSession], person: Person, text: str
+    db: async_sessionmaker[AsyncSession], person: Person, text: str, now: datetime
 ) -> tuple[BuildState, int | None]:
     """A message typed into the builder; returns the next state and the template id once
     a new template was made."""
@@ -290,7 +297,7 @@ async def typed(
         data["text"] = wording_
         data["language"] = person.language
         step = "options" if data.get("kind") == "choice" else "required"
-        await dialogs.move_dialog(db, person.id, SURVEY_BUILD, "text", step, data)
+        await dialogs.move_dialog(db, person.id, SURVEY_BUILD, "text", step, data, now)
         return BuildState(step, data.get("template"), data.get("kind")), None
     if dialog.step == "options":
         options = [_clean(line) for line in text.splitlines() if _clean(line)]
@@ -307,7 +314,7 @@ async def typed(
         if len(set(options)) != len(options):
             raise InvalidInput(N_("The options must differ from each other."))
         data["options"] = options
-        await dialogs.move_dialog(db, person.id, SURVEY_BUILD, "options", "required", data)
+        await dialogs.move_dialog(db, person.id, SURVEY_BUILD, "options", "required", data, now)
         return BuildState("required", data.get("template"), data.get("kind")), None
     raise InvalidInput(N_("Please use the buttons."))
 
