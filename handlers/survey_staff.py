@@ -52,14 +52,13 @@ def template_name(tr: Translator, name: str, key: str | None) -> str:
 def survey_line(tr: Translator, number: int, survey: EventSurveyView) -> str:
     kind = tr._("anonymous") if survey.anonymous else tr._("named")
     return tr._(
-        "{number}. <b>{name}</b>: {mode}, {kind}; sent {delay} min after the end, "
-        "open for {days} days",
+        "{number}. <b>{name}</b>: {mode}, {kind}; sent {delay} min after the end, {open}",
         number=number,
         name=escape(template_name(tr, survey.template_name, survey.template_key)),
         mode=tr._(MODE_NAMES[survey.mode]),
         kind=kind,
         delay=survey.delay_minutes,
-        days=survey.open_days,
+        open=tr.ngettext("open for {count} day", "open for {count} days", survey.open_days),
     )
 
 

@@ -69,7 +69,7 @@ def question_screen(tr: Translator, step: Step) -> tuple[str, Buttons]:
     rows: list[list[tuple[str, str]]] = []
     current = step.current
     if question.kind == "rating":
-        lines.append(tr._("1 = very poor, 5 = excellent"))
+        lines.append(tr._("1 = lowest, 5 = highest"))
         rows.append(
             [
                 (
