@@ -271,7 +271,7 @@ async def comments(update: Update, context: Context) -> None:
         if item.question.kind == "text"
     ]
     body = pages[page] or [tr._("No written answers yet.")]
-    text = "\n".join([*header, *questions, "", "\n\n".join(body)])
+    text = fit([*header, *questions, "", "\n\n".join(body)], tr)
     rows = [
         row
         for row in (

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from bot.fakeapi import MAX_TEXT
 from bot.sandbox import Sandbox
 from storage.models import (
     Dialog,
@@ -284,3 +285,37 @@ async def test_organisers_build_a_template_in_the_chat(sandbox: Sandbox, clock: 
     assert "sent 30 min after the end, open for 7 days" in replies.last.text
     replies = await olga.press("📅 7 days")
     assert "open for 14 days" in replies.last.text
+
+
+async def test_many_long_written_answers_are_paged_under_the_limit(
+    sandbox: Sandbox, clock: Clock
+) -> None:
+    olga, event_id, sessions, _people, _ids = await course(sandbox, sessions=1)
+    await attach(olga, event_id, anonymous=True)
+    clock.set(END_1 + timedelta(minutes=15))
+    await tick(sandbox)
+    survey = await only_survey(sandbox)
+    q4 = (await question_ids(sandbox, survey.template_id))[3]
+    texts = [f"<{n:02d}> " + "&<" * 498 for n in range(30)]  # 1,000 characters that escape
+    async with db(sandbox).begin() as session:
+        for n, text in enumerate(texts):
+            session.add(
+                SurveyResponse(id=f"r{n:015d}", survey_id=survey.id, session_id=sessions[0])
+            )
+            await session.flush()
+            session.add(SurveyAnswer(response_id=f"r{n:015d}", question_id=q4, text=text))
+    replies = await olga.press_data(f"rv:{survey.id}:0")
+    assert "30 written answers" in replies.last.text
+    replies = await olga.press("💬 Written answers (30)")
+    seen, pages = set(), 0
+    while True:
+        pages += 1
+        text = replies.last.text
+        assert len(text) <= MAX_TEXT
+        seen |= {int(n) for n in re.findall(r"«<(\d\d)> ", text)}
+        if "▶" not in replies.last.button_labels:
+            break
+        replies = await olga.press("▶")
+    assert seen == set(range(30)) and pages > 5
+    rows = csv_table(await olga.press_data(f"rx:{survey.id}:0:csv"))
+    assert sorted(r[-1] for r in rows[1:]) == sorted(texts)  # in full in the export
