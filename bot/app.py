@@ -14,6 +14,7 @@ from bot.dispatch import start_dispatcher
 from bot.i18n import Translator
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services import faq
+from bot.survey_jobs import start_survey_planner
 from handlers.common import Context
 from handlers.menu import public_commands
 from storage.db import describe
@@ -62,6 +63,7 @@ async def on_startup(application: Application) -> None:
     runtime: Runtime = application.bot_data[RUNTIME_KEY]
     await register_command_menu(application)
     await start_dispatcher(application)
+    await start_survey_planner(application)  # feedback surveys (issue 7)
     await faq.warm_up(runtime.db)
     log.info(
         "Kopiena started as @%s, database %s",

@@ -20,6 +20,9 @@ from handlers import (
     profile,
     reports,
     start,
+    survey_results,
+    survey_staff,
+    surveys,
 )
 from handlers.errors import on_error
 
@@ -40,6 +43,9 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
         attendance,
         faq,
         faq_staff,
+        surveys,
+        survey_staff,
+        survey_results,
     ):
         module.register(application)
     fallback.register(application)  # last: it takes whatever nobody else did

@@ -25,6 +25,7 @@ def manage_buttons(tr: Translator, event: EventView, person: Person) -> Buttons:
         ],
         [(tr._("🗓 Sessions and check-in"), f"as:{event.id}")],
         [(tr._("📄 CSV"), f"ex:{event.id}:csv"), (tr._("📊 Excel"), f"ex:{event.id}:xlsx")],
+        [(tr._("📝 Survey"), f"svo:{event.id}")],
     ]
     if can_manage(person, event):
         if event.pending:

@@ -31,6 +31,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("mydata", N_("Download everything stored about you")),
     Command("forget", N_("Delete your personal data")),
     Command("new_event", N_("Create a training"), Role.ORGANISER),
+    Command("results", N_("Feedback survey results of your trainings"), Role.TRAINER),
+    Command("templates", N_("Feedback survey templates"), Role.ORGANISER),
     Command("users", N_("List users by role"), Role.ADMIN),
     Command("grant", N_("Give someone a role"), Role.ADMIN),
     Command("revoke", N_("Take a role away"), Role.ADMIN),

@@ -324,3 +324,135 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# -- feedback surveys ---------------------------------------------------------------------
+#
+# Who answered is kept apart from what was answered, so that an anonymous survey can show
+# its response rate and nudge non-responders without anyone being able to link an answer
+# to a person:
+#
+#   survey_participants  (survey, session, user): WHO answered; no times, no response id
+#   survey_responses     random id: WHAT was answered; user_id only for named surveys
+#   survey_answers       (response, question): the answers themselves
+#
+# These tables are WITHOUT ROWID and responses have random keys, so neither the ids nor
+# the order rows were written in can pair a participant with a response.
+# See bot/services/surveys.py.
+
+
+class SurveyTemplate(Base):
+    """A reusable list of questions; `key` marks the shipped default template."""
+
+    __tablename__ = "survey_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SurveyQuestion(Base):
+    """One question of a template, language-independent: `texts` maps a language code to
+    the wording ({"lv": ..., "en": ..., "ru": ...}); a choice's `options` is a list of such
+    maps. Answers store a rating (1-5), a choice's index, or a text."""
+
+    __tablename__ = "survey_questions"
+    __table_args__ = (
+        UniqueConstraint("template_id", "position", name="uq_survey_questions_template_position"),
+        CheckConstraint("kind IN ('rating', 'choice', 'text')", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("survey_templates.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8))
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    texts: Mapped[dict[str, str]] = mapped_column(JSON)
+    options: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+
+
+class EventSurvey(Base):
+    """A template attached to an event: sent `delay_minutes` after each session ends (or
+    only the last one), open for `open_days` after that."""
+
+    __tablename__ = "event_surveys"
+    __table_args__ = (
+        UniqueConstraint("event_id", "template_id", "mode", name="uq_event_surveys_event_template"),
+        CheckConstraint("mode IN ('after_each_session', 'after_last')", name="mode_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_templates.id", ondelete="RESTRICT"), index=True
+    )
+    mode: Mapped[str] = mapped_column(String(20))
+    delay_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    open_days: Mapped[int] = mapped_column(Integer, default=7)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SurveyParticipant(Base):
+    """WHO answered a survey for a session (at least one answer): the response rate and
+    the nudges read this. It holds no time and no link to the response."""
+
+    __tablename__ = "survey_participants"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("event_surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class SurveyResponse(Base):
+    """WHAT one person answered for one session. `id` is random. Named surveys keep the
+    user and the times (one response per survey, session and user); anonymous ones keep
+    neither: their id is known only to the respondent's own chat (in the buttons)."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        UniqueConstraint(
+            "survey_id", "session_id", "user_id", name="uq_survey_responses_survey_session_user"
+        ),
+        Index("ix_survey_responses_survey_session", "survey_id", "session_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("event_surveys.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SurveyAnswer(Base):
+    """One answer: `value` is a rating (1-5) or a choice's index, `text` a typed answer;
+    both empty means the question was skipped."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (
+        Index("ix_survey_answers_question", "question_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    value: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)

@@ -7,6 +7,7 @@ or timeout closes.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -24,9 +25,11 @@ async def open_dialog(
     name: str,
     step: str,
     data: dict[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Open (or replace) the user's dialog. Safe to run twice."""
-    values = {"name": name, "step": step, "data": data or {}, "updated_at": utcnow()}
+    """Open (or replace) the user's dialog. Safe to run twice. `now`: the runtime's clock
+    (the dialog router compares it with `updated_at` to expire idle dialogs)."""
+    values = {"name": name, "step": step, "data": data or {}, "updated_at": now or utcnow()}
     async with db.begin() as session:
         await session.execute(
             insert(session)(Dialog)
@@ -42,9 +45,10 @@ async def move_dialog(
     from_step: str,
     to_step: str,
     data: dict[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> bool:
     """Move the dialog on only if it still is at `from_step` (a double press moves once)."""
-    values: dict[str, Any] = {"step": to_step, "updated_at": utcnow()}
+    values: dict[str, Any] = {"step": to_step, "updated_at": now or utcnow()}
     if data is not None:
         values["data"] = data
     async with db.begin() as session:

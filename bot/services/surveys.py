@@ -1,0 +1,731 @@
+"""Feedback surveys after sessions: attaching a template to an event, planning who gets it
+and when, and answering one question at a time.
+
+Sending. `plan(now)` runs every minute and at start-up. For every session whose survey is
+open (from `delay_minutes` after the session ends until `open_days` later) it enqueues a
+"survey" delivery in the outbox for each person who attended (present in Attendance) or,
+when attendance was never taken for that session, each confirmed registrant; and a
+"survey_nudge" 24 hours later. Dedupe keys make it idempotent: running it again, or
+after a restart, adds only people who became eligible since (a late check-in). The
+deliveries expire when the survey closes; the nudge's renderer cancels it for anyone who
+answered meanwhile.
+
+Who may answer: only someone the survey was sent to (their "survey" delivery is 'sent'),
+only while it is open, only questions of its template, only values the question offers.
+
+Anonymous surveys. Who answered (SurveyParticipant: survey, session, user) is stored
+apart from what was answered (SurveyResponse with a random id, no user, no times, and
+its SurveyAnswers). The only link is the response's random id, the *token*:
+
+- the invitation's renderer draws a fresh token and puts it only into the buttons of the
+  message sent to that person; it is not stored anywhere on our side;
+- the first answer creates, in one transaction, the participant row and the response
+  whose id is the token. A participant who presses a button with a token we do not
+  know (forged, or from a second invitation message) is refused, so nobody answers twice;
+  a token we do know is accepted only from someone who is a participant of that survey
+  and session;
+- while a person is answering, their dialog row holds the token (a typed answer carries
+  no buttons); the dialog is deleted when they finish or leave, so afterwards the only
+  copy is in their own chat. To change answers later they press a button of that chat.
+- no times are kept on anonymous responses or participants, the tables have no rowid
+  and response ids are random, so neither ids, order nor time pair them; results and
+  exports show no names, ids or times, and list anonymous rows in random-id order.
+
+Named surveys keep the user and times on the response: one per survey, session and user
+(a unique key), and answering again before the close edits it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import N_
+from bot.services import dialogs
+from bot.services.errors import InvalidInput, NotAllowed, NotFound, Stale
+from bot.services.events import (
+    EventStatus,
+    EventView,
+    RegStatus,
+    SessionView,
+    load_views,
+    require_manage,
+    require_staff,
+    view,
+)
+from bot.services.outbox import enqueue
+from bot.services.survey_templates import (
+    KINDS,
+    RATING_MAX,
+    RATING_MIN,
+    TEXT_LIMIT,
+    QuestionView,
+    load_questions,
+    load_template,
+)
+from bot.services.users import Person
+from storage.db import insert
+from storage.models import (
+    Attendance,
+    Delivery,
+    Dialog,
+    Event,
+    EventSurvey,
+    Registration,
+    SurveyAnswer,
+    SurveyParticipant,
+    SurveyResponse,
+    SurveyTemplate,
+)
+from storage.models import Session as EventSession
+
+MODES = ("after_each_session", "after_last")
+DELAYS = (0, 15, 30, 60, 120)  # minutes after a session ends
+OPEN_DAYS = (1, 3, 7, 14)
+DEFAULT_DELAY, DEFAULT_OPEN_DAYS = 15, 7
+NUDGE_AFTER = timedelta(hours=24)
+SURVEY_KIND, NUDGE_KIND = "survey", "survey_nudge"
+SURVEY_DIALOG = "survey"
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16}$")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(12)  # 16 characters, 96 random bits
+
+
+def survey_key(survey_id: int, session_id: int, user_id: int) -> str:
+    return f"survey:{survey_id}:{session_id}:{user_id}"
+
+
+def nudge_key(survey_id: int, session_id: int, user_id: int) -> str:
+    return f"nudge:{survey_id}:{session_id}:{user_id}"
+
+
+class SurveyClosed(InvalidInput):
+    message = N_("This survey closed on {when}.")
+
+
+class NotSentToYou(NotAllowed):
+    message = N_("This survey was not sent to you.")
+
+
+class TooLong(InvalidInput):
+    message = N_(
+        "Your answer has {length} characters; please shorten it to at most {limit}. "
+        "Nothing was saved."
+    )
+
+
+@dataclass(frozen=True)
+class EventSurveyView:
+    id: int
+    event_id: int
+    template_id: int
+    template_name: str
+    template_key: str | None
+    mode: str
+    delay_minutes: int
+    open_days: int
+    anonymous: bool
+
+
+@dataclass(frozen=True)
+class Target:
+    """A survey for one session: when it opens and closes."""
+
+    survey: EventSurveyView
+    event: EventView
+    session: SessionView
+    number: int  # the session's number in the event, from 1
+    opens_at: datetime
+    closes_at: datetime
+
+
+def targets(survey: EventSurveyView, event: EventView) -> list[Target]:
+    numbered = list(enumerate(event.sessions, 1))
+    if survey.mode == "after_last" and numbered:
+        numbered = [max(numbered, key=lambda pair: (pair[1].ends_at, pair[1].id))]
+    result = []
+    for number, item in numbered:
+        opens = item.ends_at + timedelta(minutes=survey.delay_minutes)
+        result.append(
+            Target(survey, event, item, number, opens, opens + timedelta(days=survey.open_days))
+        )
+    return result
+
+
+def _survey_view(row: EventSurvey, template: SurveyTemplate) -> EventSurveyView:
+    return EventSurveyView(
+        row.id,
+        row.event_id,
+        row.template_id,
+        template.name,
+        template.key,
+        row.mode,
+        row.delay_minutes,
+        row.open_days,
+        row.anonymous,
+    )
+
+
+async def load_survey(session: AsyncSession, survey_id: int) -> tuple[EventSurveyView, EventView]:
+    row = await session.get(EventSurvey, survey_id)
+    if row is None:
+        raise NotFound(N_("This survey does not exist."))
+    template = await session.get(SurveyTemplate, row.template_id)
+    assert template is not None
+    return _survey_view(row, template), await view(session, row.event_id)
+
+
+async def load_target(session: AsyncSession, survey_id: int, session_id: int) -> Target:
+    survey, event = await load_survey(session, survey_id)
+    for target in targets(survey, event):
+        if target.session.id == session_id:
+            return target
+    raise Stale()
+
+
+# -- staff: attach a survey to an event ---------------------------------------------------
+
+
+async def event_surveys(
+    db: async_sessionmaker[AsyncSession], actor: Person, event_id: int
+) -> tuple[EventView, list[EventSurveyView]]:
+    async with db() as session:
+        event = await view(session, event_id)
+        require_staff(actor, event)
+        rows = await session.execute(
+            select(EventSurvey, SurveyTemplate)
+            .join(SurveyTemplate, SurveyTemplate.id == EventSurvey.template_id)
+            .where(EventSurvey.event_id == event_id)
+            .order_by(EventSurvey.id)
+        )
+        return event, [_survey_view(row, template) for row, template in rows]
+
+
+async def attach(
+    db: async_sessionmaker[AsyncSession],
+    actor: Person,
+    event_id: int,
+    template_id: int,
+    mode: str,
+    anonymous: bool,
+) -> int:
+    """Attach a template to an event (pressing twice attaches it once)."""
+    if mode not in MODES:
+        raise Stale()
+    async with db.begin() as session:
+        event = await view(session, event_id)
+        require_manage(actor, event)
+        if event.status == EventStatus.CANCELLED:
+            raise InvalidInput(N_("This event has been cancelled."))
+        template = await load_template(session, template_id)
+        if not template.questions:
+            raise InvalidInput(N_("This template has no questions yet."))
+        values = {
+            "event_id": event_id,
+            "template_id": template_id,
+            "mode": mode,
+            "anonymous": anonymous,
+            "delay_minutes": DEFAULT_DELAY,
+            "open_days": DEFAULT_OPEN_DAYS,
+            "created_by": actor.id,
+        }
+        await session.execute(
+            insert(session)(EventSurvey)
+            .values(**values)
+            .on_conflict_do_nothing(
+                index_elements=[EventSurvey.event_id, EventSurvey.template_id, EventSurvey.mode]
+            )
+        )
+        found = await session.scalar(
+            select(EventSurvey.id).where(
+                EventSurvey.event_id == event_id,
+                EventSurvey.template_id == template_id,
+                EventSurvey.mode == mode,
+            )
+        )
+        assert found is not None
+        return found
+
+
+async def set_timing(
+    db: async_sessionmaker[AsyncSession],
+    actor: Person,
+    survey_id: int,
+    *,
+    delay: int | None = None,
+    open_days: int | None = None,
+) -> tuple[EventSurveyView, EventView]:
+    if (delay is not None and delay not in DELAYS) or (
+        open_days is not None and open_days not in OPEN_DAYS
+    ):
+        raise Stale()
+    async with db.begin() as session:
+        _, event = await load_survey(session, survey_id)
+        require_manage(actor, event)
+        values = {}
+        if delay is not None:
+            values["delay_minutes"] = delay
+        if open_days is not None:
+            values["open_days"] = open_days
+        if values:
+            await session.execute(
+                update(EventSurvey).where(EventSurvey.id == survey_id).values(**values)
+            )
+        return await load_survey(session, survey_id)
+
+
+async def detach(db: async_sessionmaker[AsyncSession], actor: Person, survey_id: int) -> EventView:
+    """Remove a survey nobody has answered yet; its unsent deliveries are cancelled."""
+    async with db.begin() as session:
+        _, event = await load_survey(session, survey_id)
+        require_manage(actor, event)
+        answered = await session.scalar(
+            select(SurveyParticipant.user_id).where(SurveyParticipant.survey_id == survey_id)
+        )
+        if answered is not None:
+            raise InvalidInput(
+                N_("People have already answered this survey, so it cannot be removed.")
+            )
+        await session.execute(
+            update(Delivery)
+            .where(
+                Delivery.kind.in_([SURVEY_KIND, NUDGE_KIND]),
+                Delivery.ref_id == survey_id,
+                Delivery.status == "pending",
+            )
+            .values(status="cancelled")
+        )
+        await session.execute(delete(EventSurvey).where(EventSurvey.id == survey_id))
+        return event
+
+
+# -- planning: who gets which survey, when ------------------------------------------------
+
+
+async def _recipients(session: AsyncSession, target: Target, attendance_taken: bool) -> set[int]:
+    if attendance_taken:
+        query = select(Attendance.user_id).where(
+            Attendance.session_id == target.session.id, Attendance.present.is_(True)
+        )
+    else:
+        query = select(Registration.user_id).where(
+            Registration.event_id == target.event.id,
+            Registration.status == RegStatus.CONFIRMED.value,
+        )
+    return set(await session.scalars(query))
+
+
+async def plan(db: async_sessionmaker[AsyncSession], now: datetime) -> int:
+    """Enqueue the surveys (and nudges) due by `now`; return how many surveys were new."""
+    async with db() as session:
+        rows = list(
+            await session.execute(
+                select(EventSurvey, SurveyTemplate, Event)
+                .join(SurveyTemplate, SurveyTemplate.id == EventSurvey.template_id)
+                .join(Event, Event.id == EventSurvey.event_id)
+                .where(Event.status.in_([EventStatus.PUBLISHED.value, EventStatus.FINISHED.value]))
+            )
+        )
+        views = {v.id: v for v in await load_views(session, list({r[2] for r in rows}))}
+        work: list[tuple[Target, set[int]]] = []
+        for survey_row, template, event in rows:
+            survey = _survey_view(survey_row, template)
+            open_now = [
+                t for t in targets(survey, views[event.id]) if t.opens_at <= now < t.closes_at
+            ]
+            if not open_now:
+                continue
+            taken = dict(
+                (
+                    await session.execute(
+                        select(EventSession.id, EventSession.attendance_taken).where(
+                            EventSession.id.in_([t.session.id for t in open_now])
+                        )
+                    )
+                ).all()
+            )
+            existing = set(
+                await session.scalars(
+                    select(Delivery.dedupe_key).where(
+                        Delivery.kind == SURVEY_KIND, Delivery.ref_id == survey.id
+                    )
+                )
+            )
+            for target in open_now:
+                people = await _recipients(session, target, bool(taken.get(target.session.id)))
+                new = {
+                    u for u in people if survey_key(survey.id, target.session.id, u) not in existing
+                }
+                if new:
+                    work.append((target, new))
+    added = 0
+    if not work:
+        return 0
+    async with db.begin() as session:
+        for target, people in work:
+            survey_id, session_id = target.survey.id, target.session.id
+            # A day after *this* planning run, so a late check-in's nudge is late too.
+            nudge_at = now + NUDGE_AFTER
+            for user_id in sorted(people):
+                payload = {"session": session_id}
+                added += await enqueue(
+                    session,
+                    user_id=user_id,
+                    kind=SURVEY_KIND,
+                    dedupe_key=survey_key(survey_id, session_id, user_id),
+                    due_at=target.opens_at,
+                    ref_id=survey_id,
+                    payload=payload,
+                    expires_at=target.closes_at,
+                )
+                if nudge_at < target.closes_at:
+                    await enqueue(
+                        session,
+                        user_id=user_id,
+                        kind=NUDGE_KIND,
+                        dedupe_key=nudge_key(survey_id, session_id, user_id),
+                        due_at=nudge_at,
+                        ref_id=survey_id,
+                        payload=payload,
+                        expires_at=target.closes_at,
+                    )
+    return added
+
+
+@dataclass(frozen=True)
+class Invitation:
+    target: Target
+    questions: int
+
+
+async def invitation(
+    db: async_sessionmaker[AsyncSession],
+    survey_id: int | None,
+    session_id: int,
+    user_id: int,
+    now: datetime,
+    *,
+    nudge: bool,
+) -> Invitation | None:
+    """What a survey (or nudge) delivery should say, or None to cancel it: the survey is
+    gone or closed, the event cancelled, they answered already, or (for a nudge) the
+    survey itself never reached them."""
+    if survey_id is None:
+        return None
+    async with db() as session:
+        try:
+            target = await load_target(session, survey_id, session_id)
+        except (NotFound, Stale):
+            return None
+        if target.event.status == EventStatus.CANCELLED or now >= target.closes_at:
+            return None
+        if await session.get(SurveyParticipant, (survey_id, session_id, user_id)) is not None:
+            return None
+        if nudge:
+            status = await session.scalar(
+                select(Delivery.status).where(
+                    Delivery.dedupe_key == survey_key(survey_id, session_id, user_id)
+                )
+            )
+            if status != "sent":
+                return None
+        questions = await load_questions(session, target.survey.template_id)
+    return Invitation(target, len(questions))
+
+
+# -- answering ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    value: int | None
+    text: str | None
+
+    @property
+    def skipped(self) -> bool:
+        return self.value is None and self.text is None
+
+
+@dataclass(frozen=True)
+class Step:
+    """A question to show (index < len(questions)), or the end (index == len)."""
+
+    target: Target
+    questions: tuple[QuestionView, ...]
+    answers: dict[int, Answer]
+    index: int
+    token: str | None
+
+    @property
+    def finished(self) -> bool:
+        return self.index >= len(self.questions)
+
+    @property
+    def question(self) -> QuestionView:
+        return self.questions[self.index]
+
+    @property
+    def current(self) -> Answer | None:
+        return None if self.finished else self.answers.get(self.question.id)
+
+
+async def _target_for(
+    session: AsyncSession, person: Person, survey_id: int, session_id: int, now: datetime
+) -> Target:
+    try:
+        target = await load_target(session, survey_id, session_id)
+    except NotFound as error:
+        raise Stale() from error
+    status = await session.scalar(
+        select(Delivery.status).where(
+            Delivery.dedupe_key == survey_key(survey_id, session_id, person.id)
+        )
+    )
+    if status != "sent":
+        raise NotSentToYou()
+    if now >= target.closes_at:
+        raise SurveyClosed(when=target.closes_at)
+    return target
+
+
+async def _response(
+    session: AsyncSession,
+    person: Person,
+    target: Target,
+    token: str | None,
+    now: datetime,
+    *,
+    create: bool,
+) -> SurveyResponse | None:
+    """The person's response to this target, made on the first answer (see the module
+    docstring for how anonymous ones are found)."""
+    survey_id, session_id = target.survey.id, target.session.id
+    participant = await session.get(SurveyParticipant, (survey_id, session_id, person.id))
+    if target.survey.anonymous:
+        if token is None or not TOKEN_RE.match(token):
+            raise Stale()
+        row = await session.get(SurveyResponse, token)
+        if row is not None:
+            if participant is None or (row.survey_id, row.session_id) != (survey_id, session_id):
+                raise NotSentToYou()
+            return row
+        if participant is not None:
+            raise InvalidInput(
+                N_(
+                    "You have already answered this survey from another message. "
+                    "Anonymous answers can only be changed from the message you answered in."
+                )
+            )
+        if not create:
+            return None
+        session.add(
+            SurveyParticipant(survey_id=survey_id, session_id=session_id, user_id=person.id)
+        )
+        row = SurveyResponse(id=token, survey_id=survey_id, session_id=session_id, complete=False)
+        session.add(row)
+        await session.flush()
+        return row
+    row = await session.scalar(
+        select(SurveyResponse).where(
+            SurveyResponse.survey_id == survey_id,
+            SurveyResponse.session_id == session_id,
+            SurveyResponse.user_id == person.id,
+        )
+    )
+    if row is None and create:
+        await session.execute(
+            insert(session)(SurveyParticipant)
+            .values(survey_id=survey_id, session_id=session_id, user_id=person.id)
+            .on_conflict_do_nothing()
+        )
+        row = SurveyResponse(
+            id=new_token(),
+            survey_id=survey_id,
+            session_id=session_id,
+            user_id=person.id,
+            complete=False,
+            started_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        await session.flush()
+    return row
+
+
+async def _answers(session: AsyncSession, response: SurveyResponse | None) -> dict[int, Answer]:
+    if response is None:
+        return {}
+    rows = await session.execute(
+        select(SurveyAnswer.question_id, SurveyAnswer.value, SurveyAnswer.text).where(
+            SurveyAnswer.response_id == response.id
+        )
+    )
+    return {question: Answer(value, text) for question, value, text in rows}
+
+
+async def _arrive(
+    session: AsyncSession,
+    person: Person,
+    target: Target,
+    questions: tuple[QuestionView, ...],
+    response: SurveyResponse | None,
+    answers: dict[int, Answer],
+    index: int,
+    token: str | None,
+    now: datetime,
+) -> Step:
+    """Show question `index`, or finish when past the last one with every question
+    answered or skipped; keeps the dialog in step with what is shown."""
+    index = min(max(index, 0), len(questions))
+    if index == len(questions):
+        missing = [i for i, q in enumerate(questions) if q.id not in answers]
+        if missing:
+            index = missing[0]
+    data = {
+        "survey": target.survey.id,
+        "session": target.session.id,
+        "token": token,
+        "index": index,
+    }
+    if index == len(questions):
+        if response is not None and not response.complete:
+            response.complete = True
+            if not target.survey.anonymous:
+                response.completed_at = now
+        await session.execute(
+            delete(Dialog).where(Dialog.user_id == person.id, Dialog.name == SURVEY_DIALOG)
+        )
+    else:
+        values = {"name": SURVEY_DIALOG, "step": "answer", "data": data, "updated_at": now}
+        await session.execute(
+            insert(session)(Dialog)
+            .values(user_id=person.id, **values)
+            .on_conflict_do_update(index_elements=[Dialog.user_id], set_=values)
+        )
+    return Step(target, questions, answers, index, token)
+
+
+async def open_survey(
+    db: async_sessionmaker[AsyncSession],
+    person: Person,
+    survey_id: int,
+    session_id: int,
+    token: str | None,
+    now: datetime,
+    index: int | None = None,
+) -> Step:
+    """Start, continue or change a response: the first unanswered question (or the
+    first question when all are answered), or question `index`."""
+    async with db.begin() as session:
+        target = await _target_for(session, person, survey_id, session_id, now)
+        questions = await load_questions(session, target.survey.template_id)
+        response = await _response(session, person, target, token, now, create=False)
+        answers = await _answers(session, response)
+        if index is None:
+            index = next((i for i, q in enumerate(questions) if q.id not in answers), 0)
+        return await _arrive(
+            session, person, target, questions, response, answers, index, token, now
+        )
+
+
+def check_answer(question: QuestionView, value: int | None, text: str | None, skip: bool) -> Answer:
+    """What a press or a typed text means for this question; refuses anything else."""
+    if skip:
+        if question.required:
+            raise InvalidInput(N_("This question needs an answer; it cannot be skipped."))
+        return Answer(None, None)
+    if question.kind == "text":
+        if text is None:
+            raise Stale()
+        cleaned = text.strip()
+        if not cleaned:
+            raise InvalidInput(N_("Please type your answer as a text message."))
+        if len(cleaned) > TEXT_LIMIT:
+            raise TooLong(length=len(cleaned), limit=TEXT_LIMIT)
+        return Answer(None, cleaned)
+    if text is not None:
+        raise InvalidInput(N_("Please answer this question with the buttons."))
+    assert question.kind in KINDS
+    if question.kind == "rating":
+        allowed = range(RATING_MIN, RATING_MAX + 1)
+    else:
+        allowed = range(len(question.options))
+    if value is None or value not in allowed:
+        raise InvalidInput(N_("That is not one of this question's answers."))
+    return Answer(value, None)
+
+
+async def answer(
+    db: async_sessionmaker[AsyncSession],
+    person: Person,
+    survey_id: int,
+    session_id: int,
+    question_id: int,
+    token: str | None,
+    now: datetime,
+    *,
+    value: int | None = None,
+    text: str | None = None,
+    skip: bool = False,
+) -> Step:
+    """Save (or change) one answer and move to the next question."""
+    async with db.begin() as session:
+        target = await _target_for(session, person, survey_id, session_id, now)
+        questions = await load_questions(session, target.survey.template_id)
+        index = next((i for i, q in enumerate(questions) if q.id == question_id), None)
+        if index is None:
+            raise Stale(N_("This question is not part of this survey."))
+        given = check_answer(questions[index], value, text, skip)
+        response = await _response(session, person, target, token, now, create=True)
+        assert response is not None
+        fields = {"value": given.value, "text": given.text}
+        await session.execute(
+            insert(session)(SurveyAnswer)
+            .values(response_id=response.id, question_id=question_id, **fields)
+            .on_conflict_do_update(
+                index_elements=[SurveyAnswer.response_id, SurveyAnswer.question_id], set_=fields
+            )
+        )
+        if not target.survey.anonymous:
+            response.updated_at = now
+        answers = await _answers(session, response)
+        return await _arrive(
+            session, person, target, questions, response, answers, index + 1, token, now
+        )
+
+
+async def typed(
+    db: async_sessionmaker[AsyncSession], person: Person, text: str, now: datetime
+) -> Step:
+    """A message typed while answering: the answer to the question on screen."""
+    dialog = person.dialog
+    if dialog is None or dialog.name != SURVEY_DIALOG:
+        raise Stale()
+    data = dialog.data
+    async with db() as session:
+        target = await load_target(session, int(data["survey"]), int(data["session"]))
+        questions = await load_questions(session, target.survey.template_id)
+    index = int(data.get("index", 0))
+    if not 0 <= index < len(questions):
+        raise Stale()
+    return await answer(
+        db,
+        person,
+        target.survey.id,
+        target.session.id,
+        questions[index].id,
+        data.get("token"),
+        now,
+        text=text,
+    )
+
+
+async def leave(db: async_sessionmaker[AsyncSession], person: Person) -> None:
+    await dialogs.close_dialog(db, person.id, SURVEY_DIALOG)

@@ -1,0 +1,268 @@
+"""Answering a feedback survey: the invitation and nudge (outbox renderers), then one
+question per message. Buttons answer ratings and choices; free text is typed (the
+survey dialog routes it here). Every press is checked in bot/services/surveys.py.
+
+Callback data (the token only for anonymous surveys, see bot/services/surveys.py):
+  svs:<survey>:<session>[:<token>]                      start, continue or change
+  sva:<survey>:<session>:<question>:<value|s>[:<token>]  answer (s = skip)
+  svg:<survey>:<session>:<index>[:<token>]               go to question <index> (back/next)
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from html import escape
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.dispatch import Due, Outgoing, register_renderer
+from bot.i18n import Translator
+from bot.runtime import Runtime
+from bot.services import surveys
+from bot.services.survey_templates import RATING_MAX, RATING_MIN, TEXT_LIMIT
+from bot.services.surveys import NUDGE_KIND, SURVEY_DIALOG, SURVEY_KIND, Answer, Step, Target
+from handlers.common import Buttons, Context, guarded, say, who
+from handlers.paging import shorten
+
+TOKEN = r"(?::([A-Za-z0-9_-]{16}))?"
+SHOWN_ANSWER = 300  # a typed answer shown back, in characters
+
+
+def _tail(token: str | None) -> str:
+    return f":{token}" if token else ""
+
+
+def start_data(target: Target, token: str | None) -> str:
+    return f"svs:{target.survey.id}:{target.session.id}{_tail(token)}"
+
+
+def session_text(tr: Translator, target: Target) -> str:
+    return tr._(
+        "session {number}, {date}",
+        number=target.number,
+        date=tr.short_date(target.session.starts_at),
+    )
+
+
+def answer_text(tr: Translator, step: Step, index: int, given: Answer) -> str:
+    question = step.questions[index]
+    if given.skipped:
+        return tr._("skipped")
+    if question.kind == "rating":
+        return f"{given.value}/{RATING_MAX}"
+    if question.kind == "choice" and given.value is not None:
+        return escape(question.option(given.value, tr.language))
+    return escape(shorten(given.text or "", SHOWN_ANSWER))
+
+
+def question_screen(tr: Translator, step: Step) -> tuple[str, Buttons]:
+    target, question, index = step.target, step.question, step.index
+    base = f"{target.survey.id}:{target.session.id}"
+    tail = _tail(step.token)
+    lines = [
+        f"📝 <b>{escape(target.event.title)}</b>, {session_text(tr, target)}",
+        tr._("Question {number} of {total}", number=index + 1, total=len(step.questions)),
+        "",
+        f"<b>{escape(question.text(tr.language))}</b>",
+    ]
+    rows: list[list[tuple[str, str]]] = []
+    current = step.current
+    if question.kind == "rating":
+        lines.append(tr._("1 = lowest, 5 = highest"))
+        rows.append(
+            [
+                (
+                    f"{v} ✓" if current and current.value == v else str(v),
+                    f"sva:{base}:{question.id}:{v}{tail}",
+                )
+                for v in range(RATING_MIN, RATING_MAX + 1)
+            ]
+        )
+    elif question.kind == "choice":
+        for i in range(len(question.options)):
+            label = question.option(i, tr.language)
+            if current and current.value == i:
+                label = f"✓ {label}"
+            rows.append([(label, f"sva:{base}:{question.id}:{i}{tail}")])
+    else:
+        lines.append(
+            tr._("Type your answer in one message (up to {limit} characters).", limit=TEXT_LIMIT)
+        )
+    if current is not None:
+        lines += ["", tr._("Your answer: {answer}", answer=answer_text(tr, step, index, current))]
+    navigation = []
+    if index > 0:
+        navigation.append((tr._("◀ Back"), f"svg:{base}:{index - 1}{tail}"))
+    if not question.required:
+        navigation.append((tr._("⏭ Skip"), f"sva:{base}:{question.id}:s{tail}"))
+    if current is not None:
+        navigation.append((tr._("➡ Next"), f"svg:{base}:{index + 1}{tail}"))
+    if navigation:
+        rows.append(navigation)
+    return "\n".join(lines), rows
+
+
+def thanks_screen(tr: Translator, step: Step) -> tuple[str, Buttons]:
+    target = step.target
+    lines = [
+        tr._(
+            "✅ Thank you! Your answers about <b>{title}</b> are saved.",
+            title=escape(target.event.title),
+        ),
+    ]
+    if target.survey.anonymous:
+        lines.append(
+            tr._("The survey is anonymous: the organisers see that you answered, not what.")
+        )
+    lines.append(
+        tr._("You can change your answers until {when}.", when=tr.datetime(target.closes_at))
+    )
+    return "\n".join(lines), [[(tr._("✏️ Change my answers"), start_data(target, step.token))]]
+
+
+async def show_step(update: Update, tr: Translator, step: Step, *, edit: bool) -> None:
+    text, rows = thanks_screen(tr, step) if step.finished else question_screen(tr, step)
+    await say(update, text, rows, edit=edit)
+
+
+@guarded
+async def start(update: Update, context: Context) -> None:
+    assert context.matches
+    person, tr = await who(update, context)
+    match = context.matches[0]
+    step = await surveys.open_survey(
+        context.runtime.db,
+        person,
+        int(match.group(1)),
+        int(match.group(2)),
+        match.group(3),
+        context.runtime.clock(),
+    )
+    await show_step(update, tr, step, edit=True)
+
+
+@guarded
+async def answer_button(update: Update, context: Context) -> None:
+    assert context.matches
+    person, tr = await who(update, context)
+    match = context.matches[0]
+    raw = match.group(4)
+    step = await surveys.answer(
+        context.runtime.db,
+        person,
+        int(match.group(1)),
+        int(match.group(2)),
+        int(match.group(3)),
+        match.group(5),
+        context.runtime.clock(),
+        value=None if raw == "s" else int(raw),
+        skip=raw == "s",
+    )
+    await show_step(update, tr, step, edit=True)
+
+
+@guarded
+async def go(update: Update, context: Context) -> None:
+    assert context.matches
+    person, tr = await who(update, context)
+    match = context.matches[0]
+    step = await surveys.open_survey(
+        context.runtime.db,
+        person,
+        int(match.group(1)),
+        int(match.group(2)),
+        match.group(4),
+        context.runtime.clock(),
+        index=int(match.group(3)),
+    )
+    await show_step(update, tr, step, edit=True)
+
+
+@guarded
+async def typed(update: Update, context: Context) -> None:
+    """A message typed while a survey question is on screen."""
+    person, tr = await who(update, context)
+    message = update.effective_message
+    text = message.text if message is not None else None
+    if text is None:
+        await say(update, tr._("Please answer with the buttons or a text message."))
+        return
+    step = await surveys.typed(context.runtime.db, person, text, context.runtime.clock())
+    await show_step(update, tr, step, edit=False)
+
+
+# -- the outbox: invitation and nudge ------------------------------------------------------
+
+
+def invitation_lines(tr: Translator, invitation: surveys.Invitation) -> list[str]:
+    target = invitation.target
+    lines = [
+        tr.ngettext(
+            "How was <b>{title}</b> ({session})? {count} short question, under a minute.",
+            "How was <b>{title}</b> ({session})? {count} short questions, under a minute.",
+            invitation.questions,
+            session=session_text(tr, target),
+            title=escape(target.event.title),
+        )
+    ]
+    if target.survey.anonymous:
+        lines.append(
+            tr._("The survey is anonymous: the organisers see that you answered, not what.")
+        )
+    lines.append(tr._("Open until {when}.", when=tr.datetime(target.closes_at)))
+    return lines
+
+
+async def render_survey(runtime: Runtime, due: Due, tr: Translator) -> Outgoing | None:
+    found = await surveys.invitation(
+        runtime.db,
+        due.ref_id,
+        int(due.payload["session"]),
+        due.user_id,
+        runtime.clock(),
+        nudge=False,
+    )
+    if found is None:
+        return None
+    token = surveys.new_token() if found.target.survey.anonymous else None
+    text = "\n".join([tr._("📝 <b>Your feedback, please</b>"), *invitation_lines(tr, found)])
+    return Outgoing(text, [[(tr._("📝 Answer"), start_data(found.target, token))]])
+
+
+async def render_nudge(runtime: Runtime, due: Due, tr: Translator) -> Outgoing | None:
+    found = await surveys.invitation(
+        runtime.db,
+        due.ref_id,
+        int(due.payload["session"]),
+        due.user_id,
+        runtime.clock(),
+        nudge=True,
+    )
+    if found is None:
+        return None
+    token = surveys.new_token() if found.target.survey.anonymous else None
+    text = "\n".join(
+        [tr._("⏰ <b>A reminder: your feedback is still welcome</b>"), *invitation_lines(tr, found)]
+    )
+    return Outgoing(text, [[(tr._("📝 Answer"), start_data(found.target, token))]])
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    from handlers.dialogs import on_input
+
+    register_renderer(SURVEY_KIND, render_survey)
+    register_renderer(NUDGE_KIND, render_nudge)
+    on_input(SURVEY_DIALOG, typed, ttl=timedelta(hours=2))
+    application.add_handler(
+        CallbackQueryHandler(start, pattern=rf"^svs:(\d{{1,9}}):(\d{{1,9}}){TOKEN}$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            answer_button,
+            pattern=rf"^sva:(\d{{1,9}}):(\d{{1,9}}):(\d{{1,9}}):(\d{{1,2}}|s){TOKEN}$",
+        )
+    )
+    application.add_handler(
+        CallbackQueryHandler(go, pattern=rf"^svg:(\d{{1,9}}):(\d{{1,9}}):(\d{{1,2}}){TOKEN}$")
+    )
