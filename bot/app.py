@@ -10,7 +10,7 @@ from telegram.ext import Application, ContextTypes, Defaults
 
 import handlers
 from bot.config import LANGUAGES
-from bot.dispatch import start_dispatcher
+from bot.dispatch import start_dispatcher, stop_dispatcher
 from bot.i18n import Translator
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services import faq
@@ -38,6 +38,7 @@ def build_application(
         .context_types(ContextTypes(context=Context))
         .read_timeout(read_timeout)
         .post_init(on_startup)
+        .post_stop(on_stop)
         .post_shutdown(on_shutdown)
     )
     if api_root:
@@ -68,6 +69,11 @@ async def on_startup(application: Application) -> None:
         application.bot.username,
         describe(runtime.settings.database_url),
     )
+
+
+async def on_stop(application: Application) -> None:
+    """Let the messages in flight finish and be recorded; the rest wait in the outbox."""
+    await stop_dispatcher(application)
 
 
 async def on_shutdown(application: Application) -> None:
