@@ -13,7 +13,7 @@ from bot.config import LANGUAGES
 from bot.dispatch import start_dispatcher, stop_dispatcher
 from bot.i18n import Translator
 from bot.runtime import RUNTIME_KEY, Runtime
-from bot.services import faq
+from bot.services import faq, reminders
 from handlers.common import Context
 from handlers.menu import public_commands
 from storage.db import describe
@@ -45,6 +45,7 @@ def build_application(
         builder = builder.base_url(f"{api_root}/bot").base_file_url(f"{api_root}/file/bot")
     application = builder.build()
     application.bot_data[RUNTIME_KEY] = runtime
+    reminders.set_defaults(runtime.settings.reminder_offsets_minutes)
     handlers.register_all(application)
     return application
 
@@ -62,6 +63,9 @@ async def register_command_menu(application: Application) -> None:
 async def on_startup(application: Application) -> None:
     runtime: Runtime = application.bot_data[RUNTIME_KEY]
     await register_command_menu(application)
+    planned = await reminders.plan_all(runtime.db, runtime.clock())
+    if planned:
+        log.info("Planned %d reminder(s) at start-up", planned)
     await start_dispatcher(application)
     await faq.warm_up(runtime.db)
     log.info(
