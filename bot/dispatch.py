@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,6 +33,7 @@ from sqlalchemy import func, select, update
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.i18n import Translator, pick_language
 from bot.limiter import BroadcastLimiter
@@ -236,7 +238,10 @@ def _release(recorder: _Recorder, item: _Item) -> None:
     recorder.record(item.id, status="pending", attempts=Delivery.attempts - 1)
 
 
-def _seconds(wait: timedelta | float | int) -> float:
+def _retry_after(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that it will become a timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = error.retry_after
     return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
@@ -353,7 +358,7 @@ class Dispatcher:
                     item.chat_id, outgoing.text, reply_markup=reply_markup
                 )
             except RetryAfter as error:
-                seconds = _seconds(error.retry_after)
+                seconds = _retry_after(error)
                 self.limiter.pause(seconds)
                 pauses += 1
                 log.warning("429: every broadcast send waits %.1f s", seconds)

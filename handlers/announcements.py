@@ -128,7 +128,9 @@ async def remind_command(update: Update, context: Context) -> None:
 async def pick_event(update: Update, context: Context) -> None:
     assert context.matches
     person, tr = await who(update, context)
-    event = await service.begin(context.runtime.db, person, int(context.matches[0].group(1)))
+    event = await service.begin(
+        context.runtime.db, person, int(context.matches[0].group(1)), context.runtime.clock()
+    )
     await say(
         update,
         tr._(
@@ -224,7 +226,9 @@ async def typed(update: Update, context: Context) -> None:
         if dialog.step == "text":
             if message_ is None or not message_.text:
                 raise InvalidInput(N_("Please send the announcement as text."))
-            following = await service.set_text(db, person, message_.text_html, len(message_.text))
+            following = await service.set_text(
+                db, person, message_.text_html, len(message_.text), context.runtime.clock()
+            )
             if following == "confirm":
                 await show_confirm(update, context)
             else:
@@ -246,9 +250,13 @@ async def pick_audience(update: Update, context: Context) -> None:
     person, _ = await who(update, context)
     kind, value = context.matches[0].group(1), context.matches[0].group(2)
     if kind == "s":
-        await service.set_audience(context.runtime.db, person, Audience.SESSION, int(value))
+        await service.set_audience(
+            context.runtime.db, person, Audience.SESSION, context.runtime.clock(), int(value)
+        )
     else:
-        await service.set_audience(context.runtime.db, person, Audience(value))
+        await service.set_audience(
+            context.runtime.db, person, Audience(value), context.runtime.clock()
+        )
     await drop_buttons(update)
     await ask_time(update, context, edit=False)
 
@@ -260,7 +268,7 @@ async def pick_time(update: Update, context: Context) -> None:
     choice = context.matches[0].group(1)
     db = context.runtime.db
     if choice == "typed":
-        await service.ask_typed_time(db, person)
+        await service.ask_typed_time(db, person, context.runtime.clock())
         await say(
             update,
             tr._("Send the date and time as DD.MM.YYYY HH:MM (Riga time)."),
@@ -281,7 +289,7 @@ async def go_back(update: Update, context: Context) -> None:
     assert context.matches
     person, tr = await who(update, context)
     step = "text" if context.matches[0].group(1) == "t" else "when"
-    await service.back_to(context.runtime.db, person, step)
+    await service.back_to(context.runtime.db, person, step, context.runtime.clock())
     if step == "text":
         await say(
             update,
@@ -397,7 +405,11 @@ async def edit_one(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     what, announcement_id = context.matches[0].group(1), int(context.matches[0].group(2))
     await service.edit(
-        context.runtime.db, person, announcement_id, "text" if what == "et" else "when"
+        context.runtime.db,
+        person,
+        announcement_id,
+        "text" if what == "et" else "when",
+        context.runtime.clock(),
     )
     if what == "et":
         await say(

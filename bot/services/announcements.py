@@ -206,13 +206,17 @@ async def _dialog(session: AsyncSession, person: Person, step: str | None = None
     return dialog
 
 
-async def _save(session: AsyncSession, dialog: Dialog, step: str, **changes: Any) -> None:
-    dialog.step = step
+async def _save(
+    db_session: AsyncSession, dialog: Dialog, step: str, now: datetime, **changes: Any
+) -> None:
+    dialog.step, dialog.updated_at = step, now  # the dialog's age is measured on the bot's clock
     dialog.data = {**(dialog.data or {}), **changes}
-    await session.flush()
+    await db_session.flush()
 
 
-async def begin(db: async_sessionmaker[AsyncSession], actor: Person, event_id: int) -> EventView:
+async def begin(
+    db: async_sessionmaker[AsyncSession], actor: Person, event_id: int, now: datetime
+) -> EventView:
     """Start writing an announcement for this event: the next message is its text."""
     async with db.begin() as session:
         event = await view(session, event_id)
@@ -220,7 +224,11 @@ async def begin(db: async_sessionmaker[AsyncSession], actor: Person, event_id: i
         if event.status != EventStatus.PUBLISHED:
             raise InvalidInput(N_("This event is not published, so nobody is registered."))
         await session.execute(delete(Dialog).where(Dialog.user_id == actor.id))
-        session.add(Dialog(user_id=actor.id, name=DIALOG, step="text", data={"event": event_id}))
+        session.add(
+            Dialog(
+                user_id=actor.id, name=DIALOG, step="text", data={"event": event_id}, updated_at=now
+            )
+        )
         return event
 
 
@@ -244,14 +252,18 @@ async def draft(db: async_sessionmaker[AsyncSession], actor: Person) -> Draft:
 
 
 async def set_text(
-    db: async_sessionmaker[AsyncSession], actor: Person, html: str, visible_length: int
+    db: async_sessionmaker[AsyncSession],
+    actor: Person,
+    html: str,
+    visible_length: int,
+    now: datetime,
 ) -> str:
     """The text; returns the next step ("audience", or "confirm" when only editing)."""
     text = check_text(html, visible_length)
     async with db.begin() as session:
         dialog = await _dialog(session, actor, "text")
         following = "confirm" if (dialog.data or {}).get("audience") else "audience"
-        await _save(session, dialog, following, text=text)
+        await _save(session, dialog, following, now, text=text)
         return following
 
 
@@ -259,6 +271,7 @@ async def set_audience(
     db: async_sessionmaker[AsyncSession],
     actor: Person,
     audience: Audience,
+    now: datetime,
     session_id: int | None = None,
 ) -> None:
     async with db.begin() as session:
@@ -270,7 +283,7 @@ async def set_audience(
                 raise Stale()
         else:
             session_id = None
-        await _save(session, dialog, "when", audience=audience.value, session=session_id)
+        await _save(session, dialog, "when", now, audience=audience.value, session=session_id)
 
 
 async def set_time(
@@ -281,24 +294,28 @@ async def set_time(
         dialog = await _dialog(session, actor)
         if dialog.step not in ("when", "typed_when"):
             raise Stale()
-        await _save(session, dialog, "confirm", due=due.isoformat())
+        await _save(session, dialog, "confirm", now, due=due.isoformat())
 
 
-async def ask_typed_time(db: async_sessionmaker[AsyncSession], actor: Person) -> None:
+async def ask_typed_time(
+    db: async_sessionmaker[AsyncSession], actor: Person, now: datetime
+) -> None:
     async with db.begin() as session:
         dialog = await _dialog(session, actor)
         if dialog.step not in ("when", "typed_when"):
             raise Stale()
-        await _save(session, dialog, "typed_when")
+        await _save(session, dialog, "typed_when", now)
 
 
-async def back_to(db: async_sessionmaker[AsyncSession], actor: Person, step: str) -> None:
+async def back_to(
+    db: async_sessionmaker[AsyncSession], actor: Person, step: str, now: datetime
+) -> None:
     """From the confirmation back to the text or the time."""
     if step not in ("text", "when"):
         raise Stale()
     async with db.begin() as session:
         dialog = await _dialog(session, actor, "confirm")
-        await _save(session, dialog, step)
+        await _save(session, dialog, step, now)
 
 
 @dataclass(frozen=True)
@@ -410,7 +427,11 @@ async def cancel(
 
 
 async def edit(
-    db: async_sessionmaker[AsyncSession], actor: Person, announcement_id: int, step: str
+    db: async_sessionmaker[AsyncSession],
+    actor: Person,
+    announcement_id: int,
+    step: str,
+    now: datetime,
 ) -> AnnouncementView:
     """Open the dialog on a scheduled announcement, at its text or its time."""
     async with db.begin() as session:
@@ -426,7 +447,7 @@ async def edit(
             "session": found.session_id,
             "due": found.due_at.isoformat(),
         }
-        session.add(Dialog(user_id=actor.id, name=DIALOG, step=step, data=data))
+        session.add(Dialog(user_id=actor.id, name=DIALOG, step=step, data=data, updated_at=now))
         return found
 
 

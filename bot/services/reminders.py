@@ -223,6 +223,13 @@ async def still_due(
         settings = await event_settings(session, event.id)
         if offset not in settings.offsets or f"{session_id}:{offset}" in settings.skipped:
             return None
+        for later in settings.offsets:
+            if (
+                later < offset
+                and f"{session_id}:{later}" not in settings.skipped
+                and now >= row.starts_at - timedelta(minutes=later)
+            ):
+                return None  # missed while down: only the latest reminder goes out
     number = next(i for i, s in enumerate(event.sessions, start=1) if s.id == session_id)
     return Reminder(event, event.sessions[number - 1], number, offset)
 
