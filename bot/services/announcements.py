@@ -209,9 +209,13 @@ async def _dialog(session: AsyncSession, person: Person, step: str | None = None
 async def _save(
     db_session: AsyncSession, dialog: Dialog, step: str, now: datetime, **changes: Any
 ) -> None:
-    dialog.step, dialog.updated_at = step, now  # the dialog's age is measured on the bot's clock
-    dialog.data = {**(dialog.data or {}), **changes}
-    await db_session.flush()
+    # A statement, not attribute changes: the ORM would put utcnow() in updated_at when the
+    # value did not change, and a dialog's age is measured on the bot's clock.
+    await db_session.execute(
+        update(Dialog)
+        .where(Dialog.user_id == dialog.user_id)
+        .values(step=step, data={**(dialog.data or {}), **changes}, updated_at=now)
+    )
 
 
 async def begin(
