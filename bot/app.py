@@ -9,6 +9,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, Defaults
 
 import handlers
+from bot.aiohttp_request import AiohttpRequest
 from bot.config import LANGUAGES
 from bot.dispatch import start_dispatcher, stop_dispatcher
 from bot.i18n import Translator
@@ -36,7 +37,7 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=Context))
-        .read_timeout(read_timeout)
+        .request(AiohttpRequest(read_timeout=read_timeout))
         .post_init(on_startup)
         .post_stop(on_stop)
         .post_shutdown(on_shutdown)

@@ -42,7 +42,8 @@ from storage.models import Delivery, User
 
 log = logging.getLogger(__name__)
 
-BATCH = 200
+BATCH = 500
+HOOKS_EVERY = 5.0  # seconds: hooks run at most this often while a pass keeps claiming
 # Claims of one row (each claim tries TRIES times in a row, with backoff in between).
 MAX_ATTEMPTS = 3
 TRIES = 3
@@ -214,7 +215,10 @@ class _Recorder:
     def __len__(self) -> int:
         return len(self.sent) + len(self.other)
 
-    async def flush(self) -> None:
+    async def flush(self, *, wait: bool = True) -> None:
+        """Write what is waiting; `wait=False` leaves it to a flush already running."""
+        if not wait and self._lock.locked():
+            return
         async with self._lock:
             sent, other = self.sent, self.other
             if not sent and not other:
@@ -246,10 +250,10 @@ def _retry_after(error: RetryAfter) -> float:
 
 
 def workers_for(rate: float) -> int:
-    """Enough concurrent sends to keep up with `rate` when a send takes ~0.3 s."""
+    """Concurrent sends: enough to keep up with `rate` while some wait for a retry."""
     if rate <= 0:
-        return 64
-    return max(4, min(64, int(rate * 0.3) + 1))
+        return 16
+    return max(4, min(16, int(rate / 30) + 1))
 
 
 class Dispatcher:
@@ -291,9 +295,13 @@ class Dispatcher:
 
     async def _feed(self, queue: asyncio.Queue[_Item], recorder: _Recorder) -> None:
         drained = False
+        hooks_ran = -HOOKS_EVERY
+        loop = asyncio.get_running_loop()
         while not self.stopping:
             now = self.runtime.clock()
-            await _run_hooks(self.runtime, now)
+            if drained or loop.time() - hooks_ran >= HOOKS_EVERY:
+                await _run_hooks(self.runtime, now)
+                hooks_ran = loop.time()
             claimed = await _claim(self.runtime, now)
             if not claimed:
                 if drained:
@@ -327,7 +335,7 @@ class Dispatcher:
             finally:
                 queue.task_done()
             if len(recorder) >= FLUSH_SIZE:
-                await recorder.flush()
+                await recorder.flush(wait=False)
 
     async def _deliver(self, item: _Item, recorder: _Recorder) -> None:
         runtime = self.runtime

@@ -8,6 +8,8 @@ dialog's step, so an old or forged press changes nothing.
 from __future__ import annotations
 
 import re
+import time
+import weakref
 from datetime import timedelta
 from html import escape, unescape
 
@@ -46,13 +48,31 @@ def _visible_length(html_text: str) -> int:
     return len(unescape(re.sub(r"<[^>]+>", "", html_text)))
 
 
+# Once an announcement goes out its text cannot change, so a broadcast to thousands reads
+# it once: per database, (announcement id, language) -> (the message, when it was read).
+_rendered: weakref.WeakKeyDictionary[object, dict[tuple[int, str], tuple[Outgoing, float]]] = (
+    weakref.WeakKeyDictionary()
+)
+RENDERED_FOR = 30.0  # seconds
+
+
 async def render_announcement(runtime: Runtime, due: Due, tr: Translator) -> Outgoing | None:
     if due.ref_id is None:
         return None
+    cache_key = (due.ref_id, tr.language)
+    now = time.monotonic()
+    rendered = _rendered.setdefault(runtime.db, {})
+    cached = rendered.get(cache_key)
+    if cached is not None and now - cached[1] < RENDERED_FOR:
+        return cached[0]
     found = await service.outbound(runtime.db, due.ref_id)
     if found is None:
         return None
-    return message(tr, found.title, found.event_id, found.text)
+    outgoing = message(tr, found.title, found.event_id, found.text)
+    if len(rendered) > 256:
+        rendered.clear()
+    rendered[cache_key] = (outgoing, now)
+    return outgoing
 
 
 def _names(tr: Translator, names: list[str]) -> str:

@@ -33,7 +33,7 @@ from bot.services.events import (
     require_staff,
     view,
 )
-from bot.services.outbox import enqueue
+from bot.services.outbox import enqueue, enqueue_many
 from bot.services.users import Person, Role
 from storage.models import Announcement, Attendance, Delivery, Dialog, Event, Registration, User
 from storage.models import Session as EventSession
@@ -488,15 +488,19 @@ async def go_out(runtime: Runtime, now: datetime) -> None:
             if row is None or row.status != "scheduled":
                 continue
             people = await recipients(session, row.event_id, Audience(row.audience), row.session_id)
-            for user_id in people:
-                await enqueue(
-                    session,
-                    user_id=user_id,
-                    kind=KIND,
-                    dedupe_key=delivery_key(row.id, user_id),
-                    due_at=row.due_at,
-                    ref_id=row.id,
-                )
+            await enqueue_many(
+                session,
+                [
+                    {
+                        "user_id": user_id,
+                        "kind": KIND,
+                        "dedupe_key": delivery_key(row.id, user_id),
+                        "due_at": row.due_at,
+                        "ref_id": row.id,
+                    }
+                    for user_id in people
+                ],
+            )
             row.status, row.recipients = "sending", len(people)
     for announcement_id in done:
         async with runtime.db.begin() as session:

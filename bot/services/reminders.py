@@ -34,7 +34,7 @@ from bot.services.events import (
     require_staff,
     view,
 )
-from bot.services.outbox import enqueue
+from bot.services.outbox import enqueue_many
 from bot.services.users import Person
 from storage.db import insert
 from storage.models import (
@@ -161,22 +161,24 @@ async def plan(
         elif delivery.status == "cancelled" and due >= now:
             delivery.status, delivery.due_at, delivery.attempts = "pending", due, 0
             delivery.expires_at = row.starts_at
-    added = 0
-    for dedupe_key, (user_id, row, offset, due) in wanted.items():
-        if due < now:
-            continue  # its moment passed before it was wanted: not a missed reminder
-        added += await enqueue(
-            session,
-            user_id=user_id,
-            kind=KIND,
-            dedupe_key=dedupe_key,
-            due_at=due,
-            ref_id=row.id,
-            payload={"event_id": event_id, "offset": offset},
-            expires_at=row.starts_at,
-        )
     await session.flush()
-    return added
+    # A reminder whose moment passed before it was wanted is not a missed one: not added.
+    return await enqueue_many(
+        session,
+        [
+            {
+                "user_id": user_id,
+                "kind": KIND,
+                "dedupe_key": dedupe_key,
+                "due_at": due,
+                "ref_id": row.id,
+                "payload": {"event_id": event_id, "offset": offset},
+                "expires_at": row.starts_at,
+            }
+            for dedupe_key, (user_id, row, offset, due) in wanted.items()
+            if due >= now
+        ],
+    )
 
 
 async def plan_all(db: async_sessionmaker[AsyncSession], now: datetime) -> int:
