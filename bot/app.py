@@ -9,11 +9,12 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, Defaults
 
 import handlers
+from bot.aiohttp_request import AiohttpRequest
 from bot.config import LANGUAGES
-from bot.dispatch import start_dispatcher
+from bot.dispatch import start_dispatcher, stop_dispatcher
 from bot.i18n import Translator
 from bot.runtime import RUNTIME_KEY, Runtime
-from bot.services import faq
+from bot.services import faq, reminders
 from bot.survey_jobs import start_survey_planner
 from handlers.common import Context
 from handlers.menu import public_commands
@@ -37,14 +38,16 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=Context))
-        .read_timeout(read_timeout)
+        .request(AiohttpRequest(read_timeout=read_timeout))
         .post_init(on_startup)
+        .post_stop(on_stop)
         .post_shutdown(on_shutdown)
     )
     if api_root:
         builder = builder.base_url(f"{api_root}/bot").base_file_url(f"{api_root}/file/bot")
     application = builder.build()
     application.bot_data[RUNTIME_KEY] = runtime
+    reminders.set_defaults(runtime.settings.reminder_offsets_minutes)
     handlers.register_all(application)
     return application
 
@@ -62,6 +65,9 @@ async def register_command_menu(application: Application) -> None:
 async def on_startup(application: Application) -> None:
     runtime: Runtime = application.bot_data[RUNTIME_KEY]
     await register_command_menu(application)
+    planned = await reminders.plan_all(runtime.db, runtime.clock())
+    if planned:
+        log.info("Planned %d reminder(s) at start-up", planned)
     await start_dispatcher(application)
     await start_survey_planner(application)  # feedback surveys (issue 7)
     await faq.warm_up(runtime.db)
@@ -70,6 +76,11 @@ async def on_startup(application: Application) -> None:
         application.bot.username,
         describe(runtime.settings.database_url),
     )
+
+
+async def on_stop(application: Application) -> None:
+    """Let the messages in flight finish and be recorded; the rest wait in the outbox."""
+    await stop_dispatcher(application)
 
 
 async def on_shutdown(application: Application) -> None:

@@ -12,6 +12,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 Language = Literal["lv", "en", "ru"]
 LANGUAGES: tuple[Language, ...] = ("lv", "en", "ru")
 
+MAX_REMINDER_OFFSET = 60 * 24 * 28  # four weeks, in minutes
+
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 
 
@@ -29,6 +31,11 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Riga"
     telegram_api_base_url: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Automatic reminders before each session, in minutes; an event's organiser may override.
+    reminder_offsets_minutes: Annotated[tuple[int, ...], NoDecode] = (1440, 60)
+    # Broadcast messages (reminders, announcements, surveys) per second over all chats;
+    # 0 lifts the limit (a self-hosted Bot API server). One per second per chat always holds.
+    broadcast_rate: float = Field(default=30.0, ge=0)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -52,6 +59,23 @@ class Settings(BaseSettings):
                     raise ValueError(f"{part!r} is not a Telegram user id (a whole number)")
                 ids.append(int(part))
             return frozenset(ids)
+        return value
+
+    @field_validator("reminder_offsets_minutes", mode="before")
+    @classmethod
+    def _offsets(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, list | tuple | set | frozenset):
+            offsets = set()
+            for part in value:
+                text = str(part).strip()
+                if not text.isdigit() or not 1 <= int(text) <= MAX_REMINDER_OFFSET:
+                    raise ValueError(
+                        f"{text!r} is not a number of minutes between 1 and {MAX_REMINDER_OFFSET}"
+                    )
+                offsets.add(int(text))
+            return tuple(sorted(offsets, reverse=True))
         return value
 
     @field_validator("timezone")

@@ -1,35 +1,60 @@
 """The dispatcher: sends what the outbox says is due, and records every result.
 
-The job queue only wakes it (every minute, and at start-up); the database says what is
-due. Rows are claimed (status 'sending') before sending, so two wake-ups never send the
-same row; rows left 'sending' by a crash go back to 'pending' at start-up, so at most the
-messages in flight at the crash may repeat.
+The job queue only wakes it (at start-up, every minute, and at the next due time); the
+database says what is due. Rows are claimed (status 'sending') before sending, so two
+wake-ups never send the same row; rows left 'sending' by a crash go back to 'pending' at
+start-up, so at most the messages in flight at the crash may repeat (sent, but their
+result not yet written: results are written in small batches, every quarter second).
 
-Each feature registers how to render its kind of delivery with `register_renderer`.
+Sending goes through `BroadcastLimiter` (bot/limiter.py): the overall rate is the
+BROADCAST_RATE setting, one message per second per chat, and a 429 pauses every
+broadcast send for its `retry_after`, after which the message is tried again. Network
+errors, timeouts and 5xx are retried with backoff a bounded number of times, then the
+row is failed; a 403 marks it unreachable and is not retried. A bounded set of worker
+tasks sends concurrently, enough to reach the rate.
+
+Each feature registers how to render its kind of delivery with `register_renderer`, and
+may register a hook (`register_hook`) that runs before every batch: announcements turn
+into deliveries there when they are due, and finished ones get their report.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.i18n import Translator, pick_language, translator_for
+from bot.limiter import BroadcastLimiter
 from bot.runtime import RUNTIME_KEY, Runtime
 from storage.models import Delivery, User
 
 log = logging.getLogger(__name__)
 
-BATCH = 200
-MAX_ATTEMPTS = 5
+BATCH = 500
+HOOKS_EVERY = 5.0  # seconds: hooks run at most this often while a pass keeps claiming
+# Claims of one row (each claim tries TRIES times in a row, with backoff in between).
+MAX_ATTEMPTS = 3
+TRIES = 3
+BACKOFF = 0.5  # seconds before the first retry in a claim; doubles each time
+LATER = timedelta(minutes=1)  # after a claim's tries failed: next claim after LATER * attempts
+MAX_PAUSES = 5  # 429s for one message in one claim before it goes back to the queue
+FLUSH_EVERY = 0.25  # seconds; results are written at least this often
+FLUSH_SIZE = 100
 WAKE_EVERY = timedelta(minutes=1)
+DISPATCHER_KEY = "dispatcher"
+NEXT_WAKE = "dispatcher-next"
 
 
 @dataclass(frozen=True)
@@ -55,10 +80,22 @@ class Outgoing:
 Renderer = Callable[[Runtime, Due, Translator], Awaitable[Outgoing | None]]
 _renderers: dict[str, Renderer] = {}
 
+# A hook runs before every batch (materialise what became due, finish what is done);
+# its `next_due` says when it next has something to do, for the wake-up timer.
+Hook = Callable[[Runtime, datetime], Awaitable[None]]
+NextDue = Callable[[Runtime], Awaitable[datetime | None]]
+_hooks: list[tuple[Hook, NextDue | None]] = []
+
 
 def register_renderer(kind: str, renderer: Renderer) -> None:
     """How to turn a delivery of `kind` into a message; returning None cancels it."""
     _renderers[kind] = renderer
+
+
+def register_hook(hook: Hook, next_due: NextDue | None = None) -> None:
+    """Run `hook(runtime, now)` before every batch the dispatcher claims."""
+    if all(existing is not hook for existing, _ in _hooks):
+        _hooks.append((hook, next_due))
 
 
 def markup(buttons: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
@@ -85,117 +122,380 @@ async def recover(runtime: Runtime) -> int:
         return result.rowcount or 0
 
 
-async def _claim(runtime: Runtime, now: datetime) -> list[tuple[Delivery, User | None]]:
+@dataclass(frozen=True)
+class _Item:
+    """A claimed row and what sending it needs."""
+
+    id: int
+    chat_id: int
+    language: str
+    attempts: int
+    expires_at: datetime | None
+    due: Due
+
+
+async def _claim(runtime: Runtime, now: datetime, limit: int = BATCH) -> list[_Item]:
+    """Claim due rows; expire the ones whose time has passed, drop forgotten users."""
     async with runtime.db.begin() as session:
-        rows = list(
-            await session.scalars(
-                select(Delivery)
+        found = (
+            await session.execute(
+                select(Delivery, User.telegram_id, User.language, User.telegram_language)
+                .join(User, User.id == Delivery.user_id)
                 .where(Delivery.status == "pending", Delivery.due_at <= now)
                 .order_by(Delivery.due_at, Delivery.id)
-                .limit(BATCH)
+                .limit(limit)
             )
-        )
-        if not rows:
+        ).all()
+        if not found:
             return []
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_([r.id for r in rows]))
-            .values(status="sending", attempts=Delivery.attempts + 1)
-        )
-        users = {
-            u.id: u
-            for u in await session.scalars(
-                select(User).where(User.id.in_({r.user_id for r in rows}))
+        expired, forgotten, items = [], [], []
+        default = runtime.settings.default_language
+        for row, telegram_id, language, telegram_language in found:
+            if row.expires_at is not None and now > row.expires_at:
+                log.info(
+                    "Delivery %s (%s, due %s) expired unsent at %s",
+                    row.id,
+                    row.dedupe_key,
+                    row.due_at.isoformat(),
+                    now.isoformat(),
+                )
+                expired.append(row.id)
+            elif telegram_id is None:
+                forgotten.append(row.id)
+            else:
+                due = Due(
+                    row.id, row.user_id, row.kind, row.ref_id, dict(row.payload or {}), row.due_at
+                )
+                items.append(
+                    _Item(
+                        row.id,
+                        telegram_id,
+                        pick_language(language, telegram_language, default),
+                        row.attempts + 1,
+                        row.expires_at,
+                        due,
+                    )
+                )
+        if expired:
+            await session.execute(
+                update(Delivery).where(Delivery.id.in_(expired)).values(status="expired")
             )
-        }
-        return [(row, users.get(row.user_id)) for row in rows]
+        if forgotten:
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(forgotten))
+                .values(status="cancelled", last_error="user forgotten")
+            )
+        if items:
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_([item.id for item in items]))
+                .values(status="sending", attempts=Delivery.attempts + 1)
+            )
+        return items
 
 
-async def _finish(runtime: Runtime, delivery_id: int, **values: Any) -> None:
-    async with runtime.db.begin() as session:
-        await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+class _Recorder:
+    """Results waiting to be written, written together (one transaction per batch)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.sent: list[int] = []
+        self.other: list[tuple[int, dict[str, Any]]] = []
+        self.sent_total = 0
+        self._lock = asyncio.Lock()
+
+    def record(self, delivery_id: int, **values: Any) -> None:
+        if values.get("status") == "sent" and len(values) == 1:
+            self.sent.append(delivery_id)
+            self.sent_total += 1
+        else:
+            self.other.append((delivery_id, values))
+
+    def __len__(self) -> int:
+        return len(self.sent) + len(self.other)
+
+    async def flush(self, *, wait: bool = True) -> None:
+        """Write what is waiting; `wait=False` leaves it to a flush already running."""
+        if not wait and self._lock.locked():
+            return
+        async with self._lock:
+            sent, other = self.sent, self.other
+            if not sent and not other:
+                return
+            self.sent, self.other = [], []
+            async with self.runtime.db.begin() as session:
+                if sent:
+                    await session.execute(
+                        update(Delivery)
+                        .where(Delivery.id.in_(sent))
+                        .values(status="sent", sent_at=self.runtime.clock(), last_error=None)
+                    )
+                for delivery_id, values in other:
+                    await session.execute(
+                        update(Delivery).where(Delivery.id == delivery_id).values(**values)
+                    )
+
+
+def _release(recorder: _Recorder, item: _Item) -> None:
+    """Back to the queue untried (stopping): this claim does not count as an attempt."""
+    recorder.record(item.id, status="pending", attempts=Delivery.attempts - 1)
+
+
+def _retry_after(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that it will become a timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+
+
+def workers_for(rate: float) -> int:
+    """Concurrent sends: enough to keep up with `rate` while some wait for a retry."""
+    if rate <= 0:
+        return 16
+    return max(4, min(16, int(rate / 30) + 1))
+
+
+class Dispatcher:
+    """One per Application: the limiter, the workers and the background pass."""
+
+    def __init__(self, application: Application) -> None:  # type: ignore[type-arg]
+        self.application = application
+        self.runtime: Runtime = application.bot_data[RUNTIME_KEY]
+        rate = self.runtime.settings.broadcast_rate
+        self.limiter = BroadcastLimiter(rate)
+        self.workers = workers_for(rate)
+        self.backoff = BACKOFF
+        self.lock = asyncio.Lock()
+        self.stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+
+    # -- one pass: send everything that is due --------------------------------------------
+
+    async def run(self) -> int:
+        async with self.lock:
+            if self.stopping:
+                return 0
+            recorder = _Recorder(self.runtime)
+            queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=BATCH)
+            workers = [
+                asyncio.create_task(self._worker(queue, recorder)) for _ in range(self.workers)
+            ]
+            ticker = asyncio.create_task(self._flush_often(recorder))
+            try:
+                await self._feed(queue, recorder)
+                await queue.join()
+            finally:
+                for task in (*workers, ticker):
+                    task.cancel()
+                await asyncio.gather(*workers, ticker, return_exceptions=True)
+                await recorder.flush()
+            return recorder.sent_total
+
+    async def _feed(self, queue: asyncio.Queue[_Item], recorder: _Recorder) -> None:
+        drained = False
+        hooks_ran = -HOOKS_EVERY
+        loop = asyncio.get_running_loop()
+        while not self.stopping:
+            now = self.runtime.clock()
+            if drained or loop.time() - hooks_ran >= HOOKS_EVERY:
+                await _run_hooks(self.runtime, now)
+                hooks_ran = loop.time()
+            claimed = await _claim(self.runtime, now)
+            if not claimed:
+                if drained:
+                    return
+                # Let what is in flight finish, then look once more: hooks may have
+                # something new (an announcement's report once its last message is out).
+                await queue.join()
+                await recorder.flush()
+                drained = True
+                continue
+            drained = False
+            for item in claimed:
+                await queue.put(item)
+
+    async def _flush_often(self, recorder: _Recorder) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_EVERY)
+            await recorder.flush()
+
+    async def _worker(self, queue: asyncio.Queue[_Item], recorder: _Recorder) -> None:
+        while True:
+            item = await queue.get()
+            try:
+                if self.stopping:
+                    _release(recorder, item)
+                else:
+                    await self._deliver(item, recorder)
+            except Exception:
+                log.exception("Delivery %s could not be sent", item.id)
+                recorder.record(item.id, status="failed", last_error="internal error")
+            finally:
+                queue.task_done()
+            if len(recorder) >= FLUSH_SIZE:
+                await recorder.flush(wait=False)
+
+    async def _deliver(self, item: _Item, recorder: _Recorder) -> None:
+        runtime = self.runtime
+        if item.expires_at is not None and runtime.clock() > item.expires_at:
+            log.info("Delivery %s (%s) expired unsent", item.id, item.due.kind)
+            recorder.record(item.id, status="expired")
+            return
+        renderer = _renderers.get(item.due.kind)
+        if renderer is None:
+            log.error("No renderer for delivery kind %r (delivery %s)", item.due.kind, item.id)
+            recorder.record(item.id, status="failed", last_error="no renderer")
+            return
+        tr = translator_for(item.language, runtime.settings.tz)  # type: ignore[arg-type]
+        outgoing = await renderer(runtime, item.due, tr)
+        if outgoing is None:
+            recorder.record(item.id, status="cancelled")
+            return
+        reply_markup = markup(outgoing.buttons)
+        tries = pauses = 0
+        while True:
+            if self.stopping:
+                _release(recorder, item)
+                return
+            if not await self.limiter.acquire(item.chat_id, lambda: self.stopping):
+                continue  # stopping: back to the queue (above)
+            try:
+                await self.application.bot.send_message(
+                    item.chat_id, outgoing.text, reply_markup=reply_markup
+                )
+            except RetryAfter as error:
+                seconds = _retry_after(error)
+                self.limiter.pause(seconds)
+                pauses += 1
+                log.warning("429: every broadcast send waits %.1f s", seconds)
+                if pauses >= MAX_PAUSES:
+                    later = runtime.clock() + timedelta(seconds=seconds)
+                    recorder.record(
+                        item.id, status="pending", due_at=later, last_error=str(error)[:300]
+                    )
+                    return
+                continue
+            except Forbidden as error:
+                recorder.record(item.id, status="unreachable", last_error=str(error)[:300])
+                return
+            except BadRequest as error:  # will not get better by retrying
+                status = "unreachable" if "chat not found" in str(error).lower() else "failed"
+                log.error("Delivery %s rejected: %s", item.id, error)
+                recorder.record(item.id, status=status, last_error=str(error)[:300])
+                return
+            except TelegramError as error:  # network, timeout, 5xx
+                tries += 1
+                if tries < TRIES:
+                    await asyncio.sleep(self.backoff * 2 ** (tries - 1))
+                    continue
+                retry = item.attempts < MAX_ATTEMPTS
+                log.warning(
+                    "Delivery %s failed %d times (%s)%s",
+                    item.id,
+                    tries,
+                    error,
+                    "; trying again later" if retry else "",
+                )
+                values: dict[str, Any] = {
+                    "status": "pending" if retry else "failed",
+                    "last_error": str(error)[:300],
+                }
+                if retry:
+                    values["due_at"] = runtime.clock() + LATER * item.attempts
+                recorder.record(item.id, **values)
+                return
+            recorder.record(item.id, status="sent")
+            return
+
+    # -- waking up ----------------------------------------------------------------------
+
+    def kick(self) -> None:
+        """Run a pass in the background now (or once more after the running one)."""
+        if self.stopping:
+            return
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._background())
+        else:
+            self._again = True
+
+    async def _background(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self.run()
+                await self.schedule_next()
+            except Exception:
+                log.exception("The dispatcher's pass failed; the next wake-up tries again")
+            if not self._again or self.stopping:
+                return
+
+    async def next_due(self) -> datetime | None:
+        async with self.runtime.db() as session:
+            first = await session.scalar(
+                select(func.min(Delivery.due_at)).where(Delivery.status == "pending")
+            )
+        moments = [first] if first is not None else []
+        for _, next_due in _hooks:
+            if next_due is not None:
+                moment = await next_due(self.runtime)
+                if moment is not None:
+                    moments.append(moment)
+        return min(moments, default=None)
+
+    async def schedule_next(self) -> None:
+        """A one-off wake-up at the earliest due time (the minute timer covers the rest)."""
+        job_queue = self.application.job_queue
+        if job_queue is None or self.stopping:
+            return
+        moment = await self.next_due()
+        for job in job_queue.get_jobs_by_name(NEXT_WAKE):
+            job.schedule_removal()
+        if moment is None:
+            return
+        delay = max(0.0, (moment - self.runtime.clock()).total_seconds())
+        job_queue.run_once(
+            _wake, when=delay, name=NEXT_WAKE, job_kwargs={"misfire_grace_time": None}
+        )
+
+    async def stop(self) -> None:
+        """Finish the messages in flight, put the rest back in the queue, and stop."""
+        self.stopping = True
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+        async with self.lock:  # a pass someone else started
+            pass
+
+
+def dispatcher(application: Application) -> Dispatcher:  # type: ignore[type-arg]
+    found = application.bot_data.get(DISPATCHER_KEY)
+    if found is None:
+        found = application.bot_data[DISPATCHER_KEY] = Dispatcher(application)
+    return found
+
+
+async def _run_hooks(runtime: Runtime, now: datetime) -> None:
+    for hook, _ in _hooks:
+        try:
+            await hook(runtime, now)
+        except Exception:
+            log.exception("Dispatcher hook %s failed", getattr(hook, "__name__", hook))
 
 
 async def dispatch_due(application: Application) -> int:  # type: ignore[type-arg]
     """Send every delivery that is due now; return how many were sent."""
-    runtime: Runtime = application.bot_data[RUNTIME_KEY]
-    sent = 0
-    while True:
-        now = runtime.clock()
-        claimed = await _claim(runtime, now)
-        if not claimed:
-            return sent
-        for row, user in claimed:
-            sent += await _send_one(application, runtime, row, user, now)
+    return await dispatcher(application).run()
 
 
-async def _send_one(
-    application: Application,  # type: ignore[type-arg]
-    runtime: Runtime,
-    row: Delivery,
-    user: User | None,
-    now: datetime,
-) -> int:
-    if row.expires_at is not None and now > row.expires_at:
-        log.info("Delivery %s (%s) expired unsent", row.id, row.kind)
-        await _finish(runtime, row.id, status="expired")
-        return 0
-    if user is None or user.telegram_id is None:
-        await _finish(runtime, row.id, status="cancelled", last_error="user forgotten")
-        return 0
-    renderer = _renderers.get(row.kind)
-    if renderer is None:
-        log.error("No renderer for delivery kind %r (delivery %s)", row.kind, row.id)
-        await _finish(runtime, row.id, status="failed", last_error="no renderer")
-        return 0
-    language = pick_language(
-        user.language, user.telegram_language, runtime.settings.default_language
-    )
-    tr = translator_for(language, runtime.settings.tz)
-    due = Due(row.id, row.user_id, row.kind, row.ref_id, dict(row.payload or {}), row.due_at)
-    try:
-        outgoing = await renderer(runtime, due, tr)
-        if outgoing is None:
-            await _finish(runtime, row.id, status="cancelled")
-            return 0
-        await application.bot.send_message(
-            user.telegram_id, outgoing.text, reply_markup=markup(outgoing.buttons)
-        )
-    except Forbidden as error:
-        await _finish(runtime, row.id, status="unreachable", last_error=str(error)[:300])
-        return 0
-    except RetryAfter as error:
-        wait = error.retry_after
-        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-        await _finish(
-            runtime,
-            row.id,
-            status="pending",
-            due_at=now + timedelta(seconds=seconds),
-            last_error=str(error)[:300],
-        )
-        return 0
-    except BadRequest as error:  # will not get better by retrying
-        log.error("Delivery %s rejected: %s", row.id, error)
-        await _finish(runtime, row.id, status="failed", last_error=str(error)[:300])
-        return 0
-    except TelegramError as error:
-        retry = row.attempts + 1 < MAX_ATTEMPTS
-        backoff = timedelta(seconds=2 ** (row.attempts + 1))
-        await _finish(
-            runtime,
-            row.id,
-            status="pending" if retry else "failed",
-            due_at=now + backoff,
-            last_error=str(error)[:300],
-        )
-        return 0
-    await _finish(runtime, row.id, status="sent", sent_at=runtime.clock())
-    return 1
+def wake(application: Application) -> None:  # type: ignore[type-arg]
+    """Something new was enqueued: look now (in the background), and plan the next wake."""
+    dispatcher(application).kick()
 
 
 async def _wake(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await dispatch_due(context.application)
+    dispatcher(context.application).kick()
 
 
 async def start_dispatcher(application: Application) -> None:  # type: ignore[type-arg]
@@ -204,6 +504,7 @@ async def start_dispatcher(application: Application) -> None:  # type: ignore[ty
     recovered = await recover(runtime)
     if recovered:
         log.warning("%d delivery(ies) were in flight at the last stop; sending again", recovered)
+    dispatcher(application)
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             _wake,
@@ -212,3 +513,10 @@ async def start_dispatcher(application: Application) -> None:  # type: ignore[ty
             name="dispatcher",
             job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
+
+
+async def stop_dispatcher(application: Application) -> None:  # type: ignore[type-arg]
+    """Called when stopping: no new sends; what is in flight finishes and is recorded."""
+    found = application.bot_data.get(DISPATCHER_KEY)
+    if found is not None:
+        await found.stop()

@@ -13,9 +13,8 @@ import contextlib
 import copy
 import itertools
 import json
-import sys
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from enum import Enum
 from html.parser import HTMLParser
@@ -181,6 +180,10 @@ class ApiError(Exception):
 class FakeBotApi:
     bot_id: int = BOT_ID
     bot_username: str = BOT_USERNAME
+    # Telegram-like limits (benchmarks): more than `limit_rate` sends in any second, or a
+    # second send to one chat within a second, answers 429 retry_after=1. 0: off.
+    limit_rate: int = 0
+    keep_calls: bool = True  # False: count only (long benchmarks)
     calls: list[ApiCall] = field(default_factory=list)
     files: dict[str, UploadedFile] = field(default_factory=dict)
     # chat id -> message id -> message as Telegram would return it (kept current after edits)
@@ -200,6 +203,9 @@ class FakeBotApi:
         self._updates_changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._sleepers: set[asyncio.Task[None]] = set()
+        self._recent_sends: deque[float] = deque()
+        self._chat_sends: dict[int, float] = {}
+        self.stats: dict[str, Any] = {"sent": 0, "limited": 0, "first": None, "last": None}
         self.root = ""
 
     # -- lifecycle ---------------------------------------------------------------
@@ -207,6 +213,7 @@ class FakeBotApi:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/stats", self._stats)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -264,12 +271,17 @@ class FakeBotApi:
         method = request.match_info["method"]
         params = await self._read_params(request)
         call = ApiCall(method=method, params=params, at=time.monotonic())
-        if method != "getUpdates":
+        if method != "getUpdates" and self.keep_calls:
             self.calls.append(call)
         try:
+            if self.limit_rate and method.startswith("send"):
+                self._enforce_limits(call)
             await self._maybe_fail(call)
             result = await self._dispatch(method, params)
-            call.result = copy.deepcopy(result)
+            if method.startswith("send"):
+                self._count_send(call.at)
+            if self.keep_calls:
+                call.result = copy.deepcopy(result)
         except ApiError as error:
             call.answered = f"{error.code}"
             return error.response()
@@ -294,6 +306,26 @@ class FakeBotApi:
                 except ValueError:
                     params[name] = value
         return params
+
+    def _enforce_limits(self, call: ApiCall) -> None:
+        """Telegram's limits as a 429: `limit_rate` per second overall, one per chat."""
+        now = call.at
+        while self._recent_sends and self._recent_sends[0] <= now - 1.0:
+            self._recent_sends.popleft()
+        chat = call.chat_id or 0
+        if len(self._recent_sends) >= self.limit_rate or now - self._chat_sends.get(chat, -9) < 1.0:
+            self.stats["limited"] += 1
+            raise ApiError(429, "Too Many Requests: retry after 1", 1)
+        self._recent_sends.append(now)
+        self._chat_sends[chat] = now
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        return web.json_response(self.stats)
+
+    def _count_send(self, at: float) -> None:
+        self.stats["sent"] += 1
+        self.stats["first"] = self.stats["first"] or at
+        self.stats["last"] = at
 
     async def _maybe_fail(self, call: ApiCall) -> None:
         for fault in self._faults:
@@ -339,7 +371,8 @@ class FakeBotApi:
             "from": self._bot_user(),
             **content,
         }
-        self.chats[chat_id][message["message_id"]] = message
+        if self.keep_calls:
+            self.chats[chat_id][message["message_id"]] = message
         return message
 
     def _text_content(self, params: dict[str, Any], key: str, limit: int) -> dict[str, Any]:
@@ -497,11 +530,20 @@ class FakeBotApi:
         return True
 
 
-async def _serve_forever() -> None:
-    api = FakeBotApi(lenient="--lenient" in sys.argv)
+async def _serve_forever(limit_rate: int, keep_calls: bool, lenient: bool) -> None:
+    api = FakeBotApi(limit_rate=limit_rate, keep_calls=keep_calls, lenient=lenient)
     print(await api.start(), flush=True)
     await asyncio.Event().wait()
 
 
 if __name__ == "__main__":  # a fake Bot API in its own process, for benchmarks
-    asyncio.run(_serve_forever())
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A fake Telegram Bot API on 127.0.0.1")
+    parser.add_argument("--limit-rate", type=int, default=0, help="answer 429 above this rate")
+    parser.add_argument("--count-only", action="store_true", help="keep no calls, only counts")
+    parser.add_argument(
+        "--lenient", action="store_true", help="accept edits of messages it never sent"
+    )
+    args = parser.parse_args()
+    asyncio.run(_serve_forever(args.limit_rate, not args.count_only, args.lenient))

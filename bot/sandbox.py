@@ -21,7 +21,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application, on_startup
+from bot.app import build_application, on_startup, on_stop
 from bot.config import Settings
 from bot.fakeapi import ApiCall, FakeBotApi, UploadedFile
 from bot.runtime import Runtime, system_clock
@@ -149,6 +149,7 @@ class Sandbox:
         application, self.application = self.application, None
         if application is None:
             return
+        await on_stop(application)
         if application.running:
             await application.stop()
         await application.shutdown()

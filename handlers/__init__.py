@@ -6,6 +6,7 @@ from telegram.ext import Application
 
 from handlers import (
     admin,
+    announcements,
     attendance,
     dialogs,
     edit_event,
@@ -18,6 +19,7 @@ from handlers import (
     onboarding,
     privacy,
     profile,
+    reminders,
     reports,
     start,
     survey_results,
@@ -46,6 +48,8 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
         surveys,
         survey_staff,
         survey_results,
+        reminders,
+        announcements,
     ):
         module.register(application)
     fallback.register(application)  # last: it takes whatever nobody else did

@@ -102,7 +102,9 @@ def parse(name: str, text: str, context: Context) -> object:
 
 async def apply(update: Update, context: Context, event_id: int, name: str, value: object) -> None:
     person, _ = await who(update, context)
-    _, promoted = await builder.update_field(context.runtime.db, person, event_id, name, value)
+    _, promoted = await builder.update_field(
+        context.runtime.db, person, event_id, name, value, context.runtime.clock()
+    )
     await dialogs.close_dialog(context.runtime.db, person.id, EDIT)
     await tell_promoted(context, promoted)
     await show_card(update, context, event_id, edit=False)

@@ -24,6 +24,7 @@ def manage_buttons(tr: Translator, event: EventView, person: Person) -> Buttons:
             (tr._("🏘 By municipality"), f"es:{event.id}"),
         ],
         [(tr._("🗓 Sessions and check-in"), f"as:{event.id}")],
+        [(tr._("⏰ Reminders and announcements"), f"rm:{event.id}")],
         [(tr._("📄 CSV"), f"ex:{event.id}:csv"), (tr._("📊 Excel"), f"ex:{event.id}:xlsx")],
         [(tr._("📝 Survey"), f"svo:{event.id}")],
     ]
@@ -117,7 +118,9 @@ async def decide(update: Update, context: Context) -> None:
     assert context.matches
     person, tr = await who(update, context)
     registration_id, approve = int(context.matches[0].group(1)), context.matches[0].group(2) == "1"
-    decision = await registration.decide(context.runtime.db, person, registration_id, approve)
+    decision = await registration.decide(
+        context.runtime.db, person, registration_id, approve, context.runtime.clock()
+    )
     title = escape(decision.event.title)
     name = escape(decision.recipient.name or "—")
     if decision.status == RegStatus.REJECTED:

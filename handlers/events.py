@@ -363,7 +363,9 @@ async def ask_to_cancel(update: Update, context: Context) -> None:
 async def confirm_cancel(update: Update, context: Context) -> None:
     assert context.matches
     person, tr = await who(update, context)
-    result = await registration.cancel(context.runtime.db, person, int(context.matches[0].group(1)))
+    result = await registration.cancel(
+        context.runtime.db, person, int(context.matches[0].group(1)), context.runtime.clock()
+    )
     await say(
         update,
         tr._(

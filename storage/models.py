@@ -456,3 +456,70 @@ class SurveyAnswer(Base):
     )
     value: Mapped[int | None] = mapped_column(Integer)
     text: Mapped[str | None] = mapped_column(Text)
+
+
+class Announcement(Base):
+    """A message from an event's staff to a part of its registrants, now or later.
+
+    While `scheduled` it can be edited or cancelled. At `due_at` the dispatcher turns it
+    into one Delivery per recipient (the audience as it is then) and marks it `sending`;
+    when every delivery is finished it is `sent` and the sender gets a delivery report.
+    """
+
+    __tablename__ = "announcements"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('scheduled', 'sending', 'sent', 'cancelled')", name="status_known"
+        ),
+        CheckConstraint(
+            "audience IN ('confirmed', 'waiting', 'registered', 'session')",
+            name="audience_known",
+        ),
+        Index("ix_announcements_status_due", "status", "due_at"),
+        Index("ix_announcements_event", "event_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)  # Telegram HTML, as the sender formatted it
+    audience: Mapped[str] = mapped_column(String(16))
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sessions.id", ondelete="SET NULL")
+    )  # for the audience "session": who attended it
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    recipients: Mapped[int | None] = mapped_column(Integer)  # counted when it went out
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class EventReminders(Base):
+    """An event's own reminder settings; without a row the global defaults apply.
+
+    `offsets`: minutes before each session. `skipped`: single reminders the staff
+    cancelled, as "session_id:offset" strings, so planning again does not bring them back.
+    """
+
+    __tablename__ = "event_reminders"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    offsets: Mapped[list[int] | None] = mapped_column(JSON)
+    skipped: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ReminderMute(Base):
+    """A participant who does not want automatic reminders: for one event, or for all
+    (event_id 0). Announcements from the staff still arrive."""
+
+    __tablename__ = "reminder_mutes"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: every event
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -59,6 +59,8 @@ def test_run_without_token_exits_2_with_one_line(tmp_path: Path) -> None:
         ("LOG_LEVEL", "LOUD"),
         ("DATABASE_URL", "kopiena.db"),
         ("TELEGRAM_API_BASE_URL", "127.0.0.1:8081"),
+        ("REMINDER_OFFSETS_MINUTES", "1440,soon"),
+        ("BROADCAST_RATE", "-5"),
     ],
 )
 def test_invalid_setting_is_named(tmp_path: Path, name: str, value: str) -> None:
@@ -81,6 +83,21 @@ def test_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert settings.admin_ids == frozenset({11, 22})
     assert settings.default_language == "ru"
     assert settings.telegram_api_base_url == "http://127.0.0.1:8081"
+
+
+def test_reminder_offsets_and_broadcast_rate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REMINDER_OFFSETS_MINUTES", " 60, 2880;60,30 ")
+    monkeypatch.setenv("BROADCAST_RATE", "0")
+    settings = load_settings()
+    assert settings.reminder_offsets_minutes == (2880, 60, 30)  # latest first, once each
+    assert settings.broadcast_rate == 0
+    monkeypatch.delenv("REMINDER_OFFSETS_MINUTES")
+    monkeypatch.delenv("BROADCAST_RATE")
+    defaults = load_settings()
+    assert defaults.reminder_offsets_minutes == (1440, 60) and defaults.broadcast_rate == 30
 
 
 def test_token_is_required_only_to_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

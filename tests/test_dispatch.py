@@ -6,7 +6,16 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.dispatch import Due, Outgoing, dispatch_due, recover, register_renderer
+from bot.dispatch import (
+    MAX_ATTEMPTS,
+    TRIES,
+    Due,
+    Outgoing,
+    dispatch_due,
+    dispatcher,
+    recover,
+    register_renderer,
+)
 from bot.fakeapi import Fault
 from bot.i18n import Translator
 from bot.runtime import Runtime
@@ -45,20 +54,50 @@ async def test_due_rows_are_sent_once_and_faults_recorded(sandbox: Sandbox, cloc
     sandbox.api.block(30_001)
     sandbox.api.inject(Fault.SERVER_ERROR, chat_id=30_002)
 
+    dispatcher(sandbox.application).backoff = 0.01
     assert await dispatch_due(sandbox.application) == 0  # nothing due yet
     clock.advance(hours=1)
-    assert await dispatch_due(sandbox.application) == 2
+    # The 500 is retried after a short backoff (and a second, for that chat's limit).
+    assert await dispatch_due(sandbox.application) == 3
     assert [d.status for d in await deliveries(sandbox)] == [
         "sent",
         "unreachable",
-        "pending",
+        "sent",
         "sent",
     ]
     assert people[0].replies_since(0).texts == ["Hello 0"]
-    clock.advance(seconds=5)  # the 500 is retried after a short backoff
-    assert await dispatch_due(sandbox.application) == 1
     assert people[2].replies_since(0).texts == ["Hello 2"]
     assert await dispatch_due(sandbox.application) == 0
+
+
+async def test_a_message_that_keeps_failing_is_tried_later_then_failed(
+    sandbox: Sandbox, clock: Clock
+) -> None:
+    register_renderer("test-hello", render_hello)
+    people = await members(sandbox, 32_000, 1)
+    user_id = (await person(sandbox, people[0].id)).id
+    assert sandbox.runtime is not None and sandbox.application is not None
+    dispatcher(sandbox.application).limiter.chat_interval = 0  # no 1-s wait between tries
+    dispatcher(sandbox.application).backoff = 0.01
+    async with sandbox.runtime.db.begin() as session:
+        await enqueue(
+            session,
+            user_id=user_id,
+            kind="test-hello",
+            payload={"n": 7},
+            dedupe_key="k",
+            due_at=clock(),
+        )
+    sandbox.api.inject(Fault.SERVER_ERROR, chat_id=32_000, times=TRIES * MAX_ATTEMPTS)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        assert await dispatch_due(sandbox.application) == 0
+        [row] = await deliveries(sandbox)
+        assert row.attempts == attempt
+        assert row.status == ("failed" if attempt == MAX_ATTEMPTS else "pending")
+        assert await dispatch_due(sandbox.application) == 0  # not before its backoff
+        clock.advance(minutes=10)
+    assert len(sandbox.api.calls_to("sendMessage")) == TRIES * MAX_ATTEMPTS
+    assert people[0].replies_since(0).texts == []
 
 
 async def test_rows_in_flight_at_a_crash_go_back_to_the_queue(sandbox: Sandbox) -> None:

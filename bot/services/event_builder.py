@@ -216,6 +216,7 @@ async def update_field(
     event_id: int,
     name: str,
     value: Any,
+    now: datetime | None = None,
 ) -> tuple[EventView, list[Promotion]]:
     """Change one field; a larger capacity (or limit) gives seats to the waiting list."""
     if name not in EDITABLE_FIELDS:
@@ -241,7 +242,7 @@ async def update_field(
         assert event is not None
         setattr(event, name, value)
         await session.flush()
-        promoted = await promote(session, event_id)
+        promoted = await promote(session, event_id, now)
         return await view(session, event_id), promoted
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
+from bot.services import reminders
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, Stale
 from bot.services.events import (
     ACTIVE,
@@ -176,6 +177,8 @@ async def register(
             existing.status, existing.seq = status.value, seq
             existing.municipality = person.municipality
         await session.flush()
+        if status == RegStatus.CONFIRMED:
+            await reminders.plan(session, event_id, now, [person.id])
         # This registration has the highest seq, so everyone waiting is ahead of it.
         position = tally.waiting + 1 if status == RegStatus.WAITING else None
         counts = dict(event.counts)
@@ -190,9 +193,12 @@ async def _recipient(session: AsyncSession, user_id: int) -> Recipient:
     return Recipient(user.telegram_id, user.language or user.telegram_language, user.full_name)
 
 
-async def promote(session: AsyncSession, event_id: int) -> list[Promotion]:
+async def promote(
+    session: AsyncSession, event_id: int, now: datetime | None = None
+) -> list[Promotion]:
     """Give free seats to the waiting list in order (skipping people whose municipality
-    is at its limit). Runs inside the caller's write transaction."""
+    is at its limit), and plan their reminders. Runs inside the caller's write
+    transaction."""
     event_row = await session.get(Event, event_id)
     assert event_row is not None
     promoted: list[Registration] = []
@@ -210,6 +216,7 @@ async def promote(session: AsyncSession, event_id: int) -> list[Promotion]:
             promoted.append(candidate)
     if not promoted:
         return []
+    await reminders.plan(session, event_id, now, [r.user_id for r in promoted])
     event = await view(session, event_id)
     return [Promotion(await _recipient(session, r.user_id), event) for r in promoted]
 
@@ -221,7 +228,10 @@ class Cancellation:
 
 
 async def cancel(
-    db: async_sessionmaker[AsyncSession], person: Person, registration_id: int
+    db: async_sessionmaker[AsyncSession],
+    person: Person,
+    registration_id: int,
+    now: datetime | None = None,
 ) -> Cancellation:
     async with db.begin() as session:
         registration = await session.get(Registration, registration_id)
@@ -232,7 +242,9 @@ async def cancel(
         had_seat = registration.status == RegStatus.CONFIRMED
         registration.status = RegStatus.CANCELLED.value
         await session.flush()
-        promoted = await promote(session, registration.event_id) if had_seat else []
+        promoted = await promote(session, registration.event_id, now) if had_seat else []
+        if had_seat:  # no reminders for this person any more
+            await reminders.plan(session, registration.event_id, now, [person.id])
         return Cancellation(await view(session, registration.event_id), promoted)
 
 
@@ -245,7 +257,11 @@ class Decision:
 
 
 async def decide(
-    db: async_sessionmaker[AsyncSession], actor: Person, registration_id: int, approve: bool
+    db: async_sessionmaker[AsyncSession],
+    actor: Person,
+    registration_id: int,
+    approve: bool,
+    now: datetime | None = None,
 ) -> Decision:
     """An organiser approves (seat, or the waiting list if full) or rejects a request."""
     async with db.begin() as session:
@@ -266,6 +282,8 @@ async def decide(
             registration.status = RegStatus.WAITING.value
             registration.seq = await _next_seq(session, event_row.id)
         await session.flush()
+        if registration.status == RegStatus.CONFIRMED:
+            await reminders.plan(session, event_row.id, now, [registration.user_id])
         return Decision(
             await _recipient(session, registration.user_id),
             RegStatus(registration.status),
