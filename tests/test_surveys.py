@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from bot.sandbox import Sandbox
 from storage.models import SurveyParticipant, SurveyResponse
-from tests.eventkit import START, Clock, db
+from tests.eventkit import START, db
+from tests.helpers import Clock
 from tests.survey_kit import FIRST, GAP, attach, course, csv_table, delivery_count, tick
 
 END_1 = FIRST + timedelta(hours=4)

@@ -22,7 +22,8 @@ from storage.models import (
     SurveyResponse,
     SurveyTemplate,
 )
-from tests.eventkit import NOT_ALLOWED, START, Clock, db
+from tests.eventkit import NOT_ALLOWED, START, db
+from tests.helpers import Clock
 from tests.survey_kit import FIRST, FIRST_ID, NAMES, attach, course, csv_table, delivery_count, tick
 
 END_1 = FIRST + timedelta(hours=4)

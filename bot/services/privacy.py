@@ -5,12 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import faq_questions, municipalities
 from bot.services.users import Person
-from storage.models import Dialog, RoleAudit, User, UserRole, utcnow
+from storage.models import (
+    Attendance,
+    Dialog,
+    Event,
+    Registration,
+    ReminderMute,
+    RoleAudit,
+    SurveyAnswer,
+    SurveyResponse,
+    User,
+    UserRole,
+    utcnow,
+)
+from storage.models import Session as EventSession
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -44,7 +57,51 @@ async def export(db: async_sessionmaker[AsyncSession], person: Person) -> dict[s
             "roles": [{"role": r.role, "granted_at": _iso(r.granted_at)} for r in roles],
             "role_changes": [{"action": a.action, "role": a.role, "at": _iso(a.at)} for a in audit],
             "faq_questions": await faq_questions.questions_of(session, user.id),
+            "registrations": await _registrations(session, user.id),
+            "attendance": await _attendance(session, user.id),
+            "survey_answers": await _named_answers(session, user.id),
+            "reminders_muted_for_events": sorted(
+                await session.scalars(
+                    select(ReminderMute.event_id).where(ReminderMute.user_id == user.id)
+                )
+            ),
         }
+
+
+async def _registrations(session: AsyncSession, user_id: int) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(Event.title, Registration.status, Registration.created_at)
+        .join(Event, Event.id == Registration.event_id)
+        .where(Registration.user_id == user_id)
+        .order_by(Registration.created_at)
+    )
+    return [{"event": t, "status": s, "registered_at": _iso(at)} for t, s, at in rows]
+
+
+async def _attendance(session: AsyncSession, user_id: int) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(Event.title, EventSession.starts_at, Attendance.present)
+        .join(EventSession, EventSession.id == Attendance.session_id)
+        .join(Event, Event.id == EventSession.event_id)
+        .where(Attendance.user_id == user_id)
+        .order_by(EventSession.starts_at)
+    )
+    return [{"event": t, "session": _iso(at), "present": p} for t, at, p in rows]
+
+
+async def _named_answers(session: AsyncSession, user_id: int) -> list[dict[str, Any]]:
+    """Answers to named surveys (anonymous answers are linked to nobody, so not to you)."""
+    rows = await session.execute(
+        select(
+            SurveyResponse.session_id,
+            SurveyAnswer.question_id,
+            SurveyAnswer.value,
+            SurveyAnswer.text,
+        )
+        .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+        .where(SurveyResponse.user_id == user_id)
+    )
+    return [{"session_id": s, "question_id": q, "value": v, "text": t} for s, q, v, t in rows]
 
 
 async def forget(db: async_sessionmaker[AsyncSession], person: Person) -> None:
@@ -56,6 +113,13 @@ async def forget(db: async_sessionmaker[AsyncSession], person: Person) -> None:
         await session.execute(delete(UserRole).where(UserRole.user_id == user.id))
         await session.execute(delete(Dialog).where(Dialog.user_id == user.id))
         await faq_questions.forget_questions(session, user.id)
+        await session.execute(delete(ReminderMute).where(ReminderMute.user_id == user.id))
+        # Named survey answers stay in the results, but as anonymous ones.
+        await session.execute(
+            update(SurveyResponse)
+            .where(SurveyResponse.user_id == user.id)
+            .values(user_id=None, started_at=None, updated_at=None, completed_at=None)
+        )
         user.telegram_id = None
         user.username = None
         user.full_name = None
