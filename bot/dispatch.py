@@ -420,6 +420,11 @@ class Dispatcher:
         else:
             self._again = True
 
+    async def settle(self) -> None:
+        """Wait until the background pass (if any) has finished."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
     async def _background(self) -> None:
         while True:
             self._again = False
@@ -504,15 +509,17 @@ async def start_dispatcher(application: Application) -> None:  # type: ignore[ty
     recovered = await recover(runtime)
     if recovered:
         log.warning("%d delivery(ies) were in flight at the last stop; sending again", recovered)
-    dispatcher(application)
     if application.job_queue is not None:
+        # Not `first=0`: APScheduler skips a first run whose time passed before the
+        # scheduler started, so the start-up pass is kicked off directly below.
         application.job_queue.run_repeating(
             _wake,
             interval=WAKE_EVERY,
-            first=0,
+            first=WAKE_EVERY,
             name="dispatcher",
             job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
+    dispatcher(application).kick()
 
 
 async def stop_dispatcher(application: Application) -> None:  # type: ignore[type-arg]

@@ -23,6 +23,7 @@ from telegram.ext import Application
 
 from bot.app import build_application, on_startup, on_stop
 from bot.config import Settings
+from bot.dispatch import dispatcher
 from bot.fakeapi import ApiCall, FakeBotApi, UploadedFile
 from bot.runtime import Runtime, system_clock
 from storage.migrate import upgrade
@@ -142,6 +143,8 @@ class Sandbox:
         await application.initialize()
         await on_startup(application)
         await application.start()
+        # Tests read what the start-up pass sent (missed reminders...) once it is done.
+        await dispatcher(application).settle()
         self.application = application
         return application
 
