@@ -10,7 +10,9 @@ faq:d:<part>, faq:dc:<topic>, faq:dl:<language>, faq:ds (save).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from html import escape
+from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -20,7 +22,8 @@ from bot.config import LANGUAGES
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.services import faq, faq_editor, faq_questions
 from bot.services.faq import CATEGORIES, FAQ_ANSWER, FAQ_DRAFT, DraftState
-from handlers.common import Context, drop_buttons, guarded, say, translator, who
+from bot.services.users import Person
+from handlers.common import Context, Handler, drop_buttons, guarded, say, translator, who
 from handlers.faq import short, show_entry, topic
 
 log = logging.getLogger(__name__)
@@ -209,35 +212,23 @@ async def edit_button(update: Update, context: Context) -> None:
     await show_draft(update, tr, state)
 
 
-@guarded
-async def draft_part(update: Update, context: Context) -> None:
-    person, tr = await who(update, context)
-    assert context.matches
-    state = await faq_editor.change_draft(context.runtime.db, person, context.matches[0].group(1))
-    await drop_buttons(update)
-    await show_draft(update, tr, state)
+def _draft_step(change: Callable[[Any, Person, str], Awaitable[DraftState]]) -> Handler:
+    """A button that changes one thing of the draft (which part, topic or language)."""
+
+    @guarded
+    async def handler(update: Update, context: Context) -> None:
+        person, tr = await who(update, context)
+        assert context.matches
+        state = await change(context.runtime.db, person, context.matches[0].group(1))
+        await drop_buttons(update)
+        await show_draft(update, tr, state)
+
+    return handler
 
 
-@guarded
-async def draft_topic(update: Update, context: Context) -> None:
-    person, tr = await who(update, context)
-    assert context.matches
-    state = await faq_editor.set_draft_category(
-        context.runtime.db, person, context.matches[0].group(1)
-    )
-    await drop_buttons(update)
-    await show_draft(update, tr, state)
-
-
-@guarded
-async def draft_language(update: Update, context: Context) -> None:
-    person, tr = await who(update, context)
-    assert context.matches
-    state = await faq_editor.set_draft_language(
-        context.runtime.db, person, context.matches[0].group(1)
-    )
-    await drop_buttons(update)
-    await show_draft(update, tr, state)
+draft_part = _draft_step(faq_editor.change_draft)
+draft_topic = _draft_step(faq_editor.set_draft_category)
+draft_language = _draft_step(faq_editor.set_draft_language)
 
 
 @guarded
