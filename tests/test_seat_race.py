@@ -1,5 +1,9 @@
 """The seat guard, shown both ways: with SQLite's write lock taken up front no seat is
-oversold; with the driver's default deferred transactions the same code oversells."""
+oversold; with the driver's default deferred transactions the same code oversells.
+
+Each press runs in a transaction of its own here (`register_alone`), as presses from
+other processes sharing the file would; `register` batches presses that arrive together
+into such transactions (tests/test_batching.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.sandbox import Sandbox
-from bot.services.registration import register
+from bot.services.registration import register_alone
 from storage.db import create_engine, create_sessionmaker
 from storage.models import Registration
 from tests.helpers import make_event, make_organiser, members, person
@@ -26,7 +30,7 @@ async def confirmed_after_rush(sandbox: Sandbox, settings: Settings, *, guarded:
     now = sandbox.runtime.clock()
     try:
         results = await asyncio.gather(
-            *(register(db, p, event, now) for p in persons), return_exceptions=True
+            *(register_alone(db, p, event, now) for p in persons), return_exceptions=True
         )
         async with db() as session:
             confirmed = await session.scalar(

@@ -8,15 +8,17 @@ double press, or a repeated update, register once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
 from bot.services import reminders
-from bot.services.errors import InvalidInput, NotAllowed, NotFound, Stale
+from bot.services.errors import InvalidInput, NotAllowed, NotFound, ServiceError, Stale
 from bot.services.events import (
     ACTIVE,
     EventStatus,
@@ -26,6 +28,7 @@ from bot.services.events import (
     view,
 )
 from bot.services.users import Person
+from storage.batching import GroupCommit
 from storage.models import Event, Registration, User
 
 
@@ -109,81 +112,167 @@ async def _next_seq(session: AsyncSession, event_id: int) -> int:
     return (last or 0) + 1
 
 
-@dataclass(frozen=True)
-class _Tally:
-    confirmed: int
-    confirmed_here: int  # confirmed from the person's municipality
-    waiting: int
+@dataclass
+class _Seats:
+    """The event's registrations by status, kept up to date while a batch is decided."""
+
+    counts: dict[str, int]
+    confirmed_by_municipality: dict[str | None, int]
     last_seq: int
 
-
-async def _tally(session: AsyncSession, event_id: int, municipality: str | None) -> _Tally:
-    """Everything a seat decision needs, in one query."""
-    status = Registration.status
-    row = (
-        await session.execute(
+    @classmethod
+    async def load(cls, session: AsyncSession, event_id: int) -> _Seats:
+        seats = cls({}, {}, 0)
+        rows = await session.execute(
             select(
-                func.count().filter(status == RegStatus.CONFIRMED.value),
-                func.count().filter(
-                    status == RegStatus.CONFIRMED.value,
-                    Registration.municipality == municipality,
-                ),
-                func.count().filter(status == RegStatus.WAITING.value),
-                func.coalesce(func.max(Registration.seq), 0),
-            ).where(Registration.event_id == event_id)
+                Registration.status,
+                Registration.municipality,
+                func.count(),
+                func.max(Registration.seq),
+            )
+            .where(Registration.event_id == event_id)
+            .group_by(Registration.status, Registration.municipality)
         )
-    ).one()
-    return _Tally(*row)
+        for status, municipality, count, last_seq in rows:
+            seats.counts[status] = seats.counts.get(status, 0) + count
+            if status == RegStatus.CONFIRMED:
+                seats.confirmed_by_municipality[municipality] = count
+            seats.last_seq = max(seats.last_seq, last_seq or 0)
+        return seats
+
+    def decide(self, event: EventView, municipality: str | None) -> RegStatus:
+        if event.needs_approval:
+            return RegStatus.PENDING
+        limit = event.municipality_limit
+        full_here = bool(
+            limit and municipality and self.confirmed_by_municipality.get(municipality, 0) >= limit
+        )
+        if self.counts.get(RegStatus.CONFIRMED, 0) < event.capacity and not full_here:
+            return RegStatus.CONFIRMED
+        return RegStatus.WAITING
+
+    def take(self, status: RegStatus, municipality: str | None) -> int:
+        """Count a new registration; returns its place in the queue (seq)."""
+        self.counts[status] = self.counts.get(status, 0) + 1
+        if status == RegStatus.CONFIRMED:
+            here = self.confirmed_by_municipality.get(municipality, 0)
+            self.confirmed_by_municipality[municipality] = here + 1
+        self.last_seq += 1
+        return self.last_seq
+
+
+@dataclass(frozen=True)
+class _Request:
+    person: Person
+    event_id: int
+    now: datetime
+
+
+_desks: WeakKeyDictionary[async_sessionmaker[AsyncSession], GroupCommit[_Request, Outcome]] = (
+    WeakKeyDictionary()
+)
 
 
 async def register(
     db: async_sessionmaker[AsyncSession], person: Person, event_id: int, now: datetime
 ) -> Outcome:
+    """Confirm, wait-list or ask approval. Presses that arrive together are decided in one
+    write transaction, in the order they arrived (storage/batching.py)."""
+    desk = _desks.get(db)
+    if desk is None:
+        desk = _desks[db] = GroupCommit(db, _register_all)
+    return await desk.submit(_Request(person, event_id, now))
+
+
+async def register_alone(
+    db: async_sessionmaker[AsyncSession], person: Person, event_id: int, now: datetime
+) -> Outcome:
+    """`register` in a write transaction of its own."""
     async with db.begin() as session:
-        # Counts come from the tally below; trainers do not matter here.
+        [result] = await _register_all(session, [_Request(person, event_id, now)])
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+async def _register_all(
+    session: AsyncSession, requests: Sequence[_Request]
+) -> list[Outcome | Exception]:
+    results: dict[int, Outcome | Exception] = {}
+    by_event: dict[int, list[tuple[int, _Request]]] = {}
+    for index, request in enumerate(requests):
+        by_event.setdefault(request.event_id, []).append((index, request))
+    for event_id, items in by_event.items():
+        results.update(await _register_for_event(session, event_id, items))
+    return [results[index] for index in range(len(requests))]
+
+
+async def _register_for_event(
+    session: AsyncSession, event_id: int, items: list[tuple[int, _Request]]
+) -> dict[int, Outcome | Exception]:
+    results: dict[int, Outcome | Exception] = {}
+    try:
+        # Counts come from the seats below; trainers do not matter here.
         event = await view(session, event_id, staff_details=False)
         if event.status == EventStatus.CANCELLED:
-            check_open(event, now)
-        existing = await session.scalar(
+            check_open(event, items[0][1].now)
+    except ServiceError as error:
+        return {index: error for index, _ in items}
+    people = {request.person.id for _, request in items}
+    rows = {
+        row.user_id: row
+        for row in await session.scalars(
             select(Registration).where(
-                Registration.event_id == event_id, Registration.user_id == person.id
+                Registration.event_id == event_id, Registration.user_id.in_(people)
             )
         )
-        if existing is not None and existing.status in ACTIVE:
-            position = await _position(session, existing)
-            return Outcome(existing.id, RegStatus(existing.status), position, True, event)
-        check_open(event, now)
-        tally = await _tally(session, event_id, person.municipality)
-        limit = event.municipality_limit
-        if event.needs_approval:
-            status = RegStatus.PENDING
-        elif tally.confirmed < event.capacity and not (
-            limit and person.municipality and tally.confirmed_here >= limit
-        ):
-            status = RegStatus.CONFIRMED
+    }
+    seats = await _Seats.load(session, event_id)
+    decided: list[tuple[int, Registration, int | None, bool, dict[str, int]]] = []
+    for index, request in items:
+        person = request.person
+        registration = rows.get(person.id)
+        if registration is not None and registration.status in ACTIVE:
+            decided.append((index, registration, None, True, dict(seats.counts)))
+            continue
+        try:
+            check_open(event, request.now)
+        except ServiceError as error:
+            results[index] = error
+            continue
+        status = seats.decide(event, person.municipality)
+        seq = seats.take(status, person.municipality)
+        if registration is not None:  # cancelled or rejected before: no longer counted there
+            seats.counts[registration.status] -= 1
         else:
-            status = RegStatus.WAITING
-        seq = tally.last_seq + 1
-        if existing is None:
-            existing = Registration(
-                event_id=event_id,
-                user_id=person.id,
-                status=status.value,
-                seq=seq,
-                municipality=person.municipality,
-            )
-            session.add(existing)
-        else:  # registering again after cancelling: to the back of the queue
-            existing.status, existing.seq = status.value, seq
-            existing.municipality = person.municipality
-        await session.flush()
-        if status == RegStatus.CONFIRMED:
-            await reminders.plan(session, event_id, now, [person.id])
+            registration = rows[person.id] = Registration(event_id=event_id, user_id=person.id)
+            session.add(registration)
+        # A new registration, or again after cancelling: to the back of the queue.
+        registration.status, registration.seq = status.value, seq
+        registration.municipality = person.municipality
         # This registration has the highest seq, so everyone waiting is ahead of it.
-        position = tally.waiting + 1 if status == RegStatus.WAITING else None
-        counts = dict(event.counts)
-        counts[status] = counts.get(status, 0) + 1
-        return Outcome(existing.id, status, position, False, replace(event, counts=counts))
+        position = seats.counts[status] if status == RegStatus.WAITING else None
+        decided.append((index, registration, position, False, dict(seats.counts)))
+    await session.flush()
+    confirmed = [
+        registration.user_id
+        for _, registration, _, already, _ in decided
+        if not already and registration.status == RegStatus.CONFIRMED
+    ]
+    if confirmed:
+        now = max(request.now for _, request in items)
+        await reminders.plan(session, event_id, now, confirmed)
+    for index, registration, position, already, counts in decided:
+        if already:
+            position = await _position(session, registration)
+        results[index] = Outcome(
+            registration.id,
+            RegStatus(registration.status),
+            position,
+            already,
+            replace(event, counts=counts),
+        )
+    return results
 
 
 async def _recipient(session: AsyncSession, user_id: int) -> Recipient:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Language
 from bot.i18n import pick_language
+from storage.batching import GroupRead
 from storage.db import insert
 from storage.models import Dialog, User, UserRole
 
@@ -87,20 +90,35 @@ def _roles_column(session: AsyncSession) -> Any:
     return select(joined).where(UserRole.user_id == User.id).correlate(User).scalar_subquery()
 
 
-async def _load_by_telegram_id(
-    session: AsyncSession, telegram_id: int
-) -> tuple[User, Dialog | None, set[str]] | None:
-    row = (
-        await session.execute(
-            select(User, Dialog, _roles_column(session))
-            .outerjoin(Dialog, Dialog.user_id == User.id)
-            .where(User.telegram_id == telegram_id)
-        )
-    ).first()
-    if row is None:
-        return None
-    user, dialog, roles = row
-    return user, dialog, set(roles.split(",")) if roles else set()
+_Found = tuple[User, Dialog | None, set[str]]
+
+
+async def _load_by_telegram_ids(
+    session: AsyncSession, telegram_ids: Sequence[int]
+) -> list[_Found | None]:
+    rows = await session.execute(
+        select(User, Dialog, _roles_column(session))
+        .outerjoin(Dialog, Dialog.user_id == User.id)
+        .where(User.telegram_id.in_(set(telegram_ids)))
+    )
+    found = {
+        user.telegram_id: (user, dialog, set(roles.split(",")) if roles else set())
+        for user, dialog, roles in rows
+    }
+    return [found.get(telegram_id) for telegram_id in telegram_ids]
+
+
+# Updates that arrive together look their senders up in one query.
+_lookups: WeakKeyDictionary[async_sessionmaker[AsyncSession], GroupRead[int, _Found | None]] = (
+    WeakKeyDictionary()
+)
+
+
+async def _lookup(db: async_sessionmaker[AsyncSession], telegram_id: int) -> _Found | None:
+    lookup = _lookups.get(db)
+    if lookup is None:
+        lookup = _lookups[db] = GroupRead(db, _load_by_telegram_ids)
+    return await lookup.submit(telegram_id)
 
 
 def _person(
@@ -150,10 +168,9 @@ async def identify(
     Before consent only the Telegram id and language are kept; the username (needed to
     find people by @name) is refreshed once the user has agreed.
     """
-    async with db() as session:  # most updates come from people we know: one read
-        found = await _load_by_telegram_id(session, profile.telegram_id)
-        if found is not None and not _stale(found[0], profile):
-            return _person(*found, default_language, admin_ids)
+    found = await _lookup(db, profile.telegram_id)  # most updates come from people we know
+    if found is not None and not _stale(found[0], profile):
+        return _person(*found, default_language, admin_ids)
     async with db.begin() as session:
         user = await session.scalar(select(User).where(User.telegram_id == profile.telegram_id))
         if user is None:

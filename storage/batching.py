@@ -1,0 +1,103 @@
+"""Batching: concurrent requests of one kind share a transaction.
+
+Write transactions run one at a time (storage/db.py). When hundreds of people press the
+same button at once, each would wait for all the others' transactions in turn. Here they
+queue instead; one worker takes everything that queued while the previous batch was being
+written and applies it in a single transaction, in arrival order. The rules stay the same
+as one at a time, because the batch function applies the requests one after another on
+the same session; only the fixed cost of a transaction (begin, reading the event, commit)
+is shared.
+
+`apply(session, requests)` returns one result per request, in order. A refusal it
+expects is returned as an exception in place of that request's result (nothing may have
+been written for that request); its caller gets it raised. Any other failure rolls the
+whole batch back; then each request runs again in a transaction of its own, so only the
+request that fails gets the error.
+
+`GroupRead` does the same for lookups in a read session: every update starts by finding
+its sender, and one query for everyone who wrote at that moment costs little more than
+one query for one of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+log = logging.getLogger(__name__)
+
+Request = TypeVar("Request")
+Result = TypeVar("Result")
+Apply = Callable[[AsyncSession, Sequence[Request]], Awaitable[list[Result | Exception]]]
+
+MAX_BATCH = 500
+
+
+class GroupCommit(Generic[Request, Result]):
+    def __init__(self, db: async_sessionmaker[AsyncSession], apply: Apply[Request, Result]) -> None:
+        self._db = db
+        self._apply = apply
+        self._queue: list[tuple[Request, asyncio.Future[Result]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def submit(self, request: Request) -> Result:
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._queue.append((request, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain(), name="group-commit")
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._queue:
+                batch = self._queue[:MAX_BATCH]
+                del self._queue[:MAX_BATCH]
+                batch = [(request, future) for request, future in batch if not future.done()]
+                try:
+                    await self._serve(batch)
+                except BaseException:
+                    for _, future in batch:
+                        future.cancel()
+                    raise
+        finally:  # cancelled while the loop shuts down: nobody is left waiting forever
+            for _, future in self._queue:
+                future.cancel()
+            self._queue.clear()
+
+    async def _serve(self, batch: list[tuple[Request, asyncio.Future[Result]]]) -> None:
+        requests = [request for request, _ in batch]
+        try:
+            results = await self._run(requests)
+        except Exception as error:
+            if len(batch) == 1:
+                results = [error]
+            else:
+                log.warning("A batch of %d failed; running each on its own", len(batch))
+                results = [await self._alone(request) for request in requests]
+        for (_, future), result in zip(batch, results, strict=True):
+            if future.done():
+                continue
+            if isinstance(result, BaseException):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    async def _run(self, requests: list[Request]) -> list[Result | Exception]:
+        async with self._db.begin() as session:
+            return await self._apply(session, requests)
+
+    async def _alone(self, request: Request) -> Result | Exception:
+        try:
+            return (await self._run([request]))[0]
+        except Exception as error:
+            return error
+
+
+class GroupRead(GroupCommit[Request, Result]):
+    async def _run(self, requests: list[Request]) -> list[Result | Exception]:
+        async with self._db() as session:
+            return await self._apply(session, requests)

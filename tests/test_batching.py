@@ -1,0 +1,138 @@
+"""Registrations that arrive together are decided together (storage/batching.py):
+fewer write transactions, the same rules, and one bad request fails only its caller."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.sandbox import Sandbox
+from bot.services.event_admin import cancel_event
+from bot.services.registration import Closed, Outcome, register
+from bot.services.users import Profile, identify
+from storage.models import Registration
+from tests.helpers import make_event, make_organiser, members, person
+
+
+async def rows(sandbox: Sandbox, event_id: int) -> list[Registration]:
+    assert sandbox.runtime is not None
+    async with sandbox.runtime.db() as session:
+        return list(
+            await session.scalars(
+                select(Registration)
+                .where(Registration.event_id == event_id)
+                .order_by(Registration.seq)
+            )
+        )
+
+
+def count_commits(sandbox: Sandbox) -> list[int]:
+    assert sandbox.runtime is not None
+    commits = [0]
+
+    def counted(_connection: object) -> None:
+        commits[0] += 1
+
+    event.listen(sandbox.runtime.engine.sync_engine, "commit", counted)
+    return commits
+
+
+def count_user_queries(sandbox: Sandbox) -> list[int]:
+    assert sandbox.runtime is not None
+    queries = [0]
+
+    def counted(*args: object) -> None:
+        statement = args[2]
+        if isinstance(statement, str) and statement.lstrip().startswith("SELECT users."):
+            queries[0] += 1
+
+    event.listen(sandbox.runtime.engine.sync_engine, "before_cursor_execute", counted)
+    return queries
+
+
+async def test_presses_together_share_transactions_and_keep_every_rule(
+    sandbox: Sandbox,
+) -> None:
+    await make_organiser(sandbox, 700, "Olga Organizatore")
+    organiser = await person(sandbox, 700)
+    open_event = await make_event(sandbox, 700, capacity=5, municipality_limit=2)
+    cancelled = await make_event(sandbox, 700, title="Atcelts", capacity=5)
+    await cancel_event(sandbox.runtime.db, organiser, cancelled)  # type: ignore[union-attr]
+    people = [await person(sandbox, user.id) for user in await members(sandbox, 30_000, 40)]
+    assert sandbox.runtime is not None
+    db, now = sandbox.runtime.db, sandbox.runtime.clock()
+    commits = count_commits(sandbox)
+
+    presses = [register(db, p, open_event, now) for p in people]
+    presses.append(register(db, people[0], open_event, now))  # the same person, twice
+    presses += [register(db, p, cancelled, now) for p in people[:10]]
+    results = await asyncio.gather(*presses, return_exceptions=True)
+
+    assert commits[0] < 10  # 51 presses, a handful of transactions
+    outcomes = results[:41]
+    assert all(isinstance(o, Outcome) for o in outcomes)
+    refused = results[41:]
+    assert all(isinstance(r, Closed) for r in refused)
+
+    stored = await rows(sandbox, open_event)
+    assert len(stored) == 40 and len({r.user_id for r in stored}) == 40
+    confirmed = [r for r in stored if r.status == "confirmed"]
+    assert len(confirmed) == 5
+    by_municipality: dict[str | None, int] = {}
+    for r in confirmed:
+        by_municipality[r.municipality] = by_municipality.get(r.municipality, 0) + 1
+    assert max(by_municipality.values()) <= 2
+    positions = sorted(o.position for o in outcomes[:40] if o.position is not None)  # type: ignore[union-attr]
+    assert positions == list(range(1, 36))
+    assert outcomes[40].already and outcomes[40].registration_id == outcomes[0].registration_id  # type: ignore[union-attr]
+    assert await rows(sandbox, cancelled) == []
+
+
+async def test_a_request_that_breaks_the_batch_fails_alone(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    await make_organiser(sandbox, 710, "Olga Organizatore")
+    event_id = await make_event(sandbox, 710, capacity=3)
+    people = [await person(sandbox, user.id) for user in await members(sandbox, 31_000, 10)]
+    ghost = replace(people[0], id=999_999, telegram_id=1)  # no such user: the insert fails
+    assert sandbox.runtime is not None
+    db, now = sandbox.runtime.db, sandbox.runtime.clock()
+
+    presses = [register(db, p, event_id, now) for p in people[:5]]
+    presses.append(register(db, ghost, event_id, now))
+    presses += [register(db, p, event_id, now) for p in people[5:]]
+    results = await asyncio.gather(*presses, return_exceptions=True)
+
+    assert isinstance(results[5], IntegrityError)
+    assert all(isinstance(r, Outcome) for i, r in enumerate(results) if i != 5)
+    stored = await rows(sandbox, event_id)
+    assert [r.user_id for r in stored] == [p.id for p in people]  # in arrival order
+    assert [r.status for r in stored] == ["confirmed"] * 3 + ["waiting"] * 7
+    assert "running each on its own" in caplog.text
+    async with db() as session:
+        assert await session.scalar(select(func.count()).select_from(Registration)) == 10
+
+
+async def test_senders_who_write_together_are_looked_up_together(sandbox: Sandbox) -> None:
+    known = await members(sandbox, 32_000, 60)
+    assert sandbox.runtime is not None
+    settings = sandbox.settings
+    queries = count_user_queries(sandbox)
+    profiles = [Profile(user.id, None, "en") for user in known]
+    profiles.append(Profile(32_999, None, "lv"))  # someone new among them
+    found = await asyncio.gather(
+        *(
+            identify(sandbox.runtime.db, p, settings.default_language, settings.admin_ids)
+            for p in profiles
+        )
+    )
+
+    assert [p.telegram_id for p in found] == [p.telegram_id for p in profiles]
+    assert [p.full_name for p in found[:60]] == [f"Dalībnieks {i + 1}" for i in range(60)]
+    assert len({p.id for p in found}) == 61
+    assert found[60].full_name is None and found[60].language == "lv"
+    assert 0 < queries[0] < 10  # 61 people, not 61 lookups
