@@ -7,6 +7,11 @@ confirmation, the .ics file, the button answer) travel over HTTP to the fake Bot
 percentiles, errors, and checks that no seat was oversold.
 
     python bench/registration.py --people 1000 --capacity 200
+    python bench/registration.py --people 1000 --capacity 200 --rate 200
+
+By default every press is sent at the same instant, so latency includes waiting behind
+the whole burst; `--rate` spreads the presses evenly (presses per second) to show the
+latency one person sees at that load.
 """
 
 from __future__ import annotations
@@ -58,16 +63,16 @@ async def start_api_process() -> tuple[asyncio.subprocess.Process, str]:
     return process, root
 
 
-async def bench(people: int, capacity: int) -> None:
+async def bench(people: int, capacity: int, rate: float) -> None:
     api_process, api_root = await start_api_process()
     try:
-        await run(people, capacity, api_root)
+        await run(people, capacity, rate, api_root)
     finally:
         api_process.terminate()
         await api_process.wait()
 
 
-async def run(people: int, capacity: int, api_root: str) -> None:
+async def run(people: int, capacity: int, rate: float, api_root: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(
             _env_file=None,
@@ -85,13 +90,17 @@ async def run(people: int, capacity: int, api_root: str) -> None:
 
             latencies: list[float] = []
 
-            async def press(user) -> None:  # type: ignore[no-untyped-def]
+            async def press(user, delay: float) -> None:  # type: ignore[no-untyped-def]
+                await asyncio.sleep(delay)
                 started = time.perf_counter()
                 await user.press_data(f"ev:rc:{event}", card_message(user.id, event))
                 latencies.append(time.perf_counter() - started)
 
             started = time.perf_counter()
-            results = await asyncio.gather(*(press(u) for u in users), return_exceptions=True)
+            gap = 1 / rate if rate else 0.0
+            results = await asyncio.gather(
+                *(press(u, i * gap) for i, u in enumerate(users)), return_exceptions=True
+            )
             elapsed = time.perf_counter() - started
 
             failures = [r for r in results if isinstance(r, BaseException)] + sandbox.errors
@@ -110,7 +119,8 @@ async def run(people: int, capacity: int, api_root: str) -> None:
                 )
             latencies.sort()
             confirmed = by_status.get("confirmed", 0)
-            print(f"people: {people}, seats: {capacity}")
+            arrival = f"{rate:g} presses per second" if rate else "all at once"
+            print(f"people: {people}, seats: {capacity}, presses: {arrival}")
             print(f"registrations per second: {people / elapsed:.0f} ({elapsed:.2f} s in all)")
             print(
                 f"latency p50: {statistics.median(latencies) * 1000:.1f} ms, "
@@ -127,8 +137,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--capacity", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=0, help="presses per second (0: all at once)")
     args = parser.parse_args()
-    asyncio.run(bench(args.people, args.capacity))
+    asyncio.run(bench(args.people, args.capacity, args.rate))
 
 
 if __name__ == "__main__":

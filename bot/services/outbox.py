@@ -15,8 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.db import insert
 from storage.models import Delivery, utcnow
 
-CHUNK = 500  # rows per INSERT (SQLite's limit on bound parameters)
-
 
 async def enqueue(
     session: AsyncSession,
@@ -51,25 +49,26 @@ async def enqueue(
 
 async def enqueue_many(session: AsyncSession, deliveries: list[dict[str, Any]]) -> int:
     """`enqueue` for many at once (same keys as its arguments); returns how many were added."""
-    added = 0
+    if not deliveries:
+        return 0
     now = utcnow()
-    for start in range(0, len(deliveries), CHUNK):
-        values = [
-            {
-                "ref_id": None,
-                "payload": {},
-                "expires_at": None,
-                **item,
-                "status": "pending",
-                "attempts": 0,
-                "created_at": now,
-            }
-            for item in deliveries[start : start + CHUNK]
-        ]
-        result = await session.execute(
-            insert(session)(Delivery)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=[Delivery.dedupe_key])
-        )
-        added += result.rowcount or 0
-    return added
+    values = [
+        {
+            "ref_id": None,
+            "payload": {},
+            "expires_at": None,
+            **item,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+        }
+        for item in deliveries
+    ]
+    # One statement run for every row: compiled once, unlike a VALUES list of varying length.
+    statement = insert(session)(Delivery).on_conflict_do_nothing(
+        index_elements=[Delivery.dedupe_key]
+    )
+    await session.flush()
+    connection = await session.connection()
+    result = await connection.execute(statement, values)
+    return result.rowcount or 0
