@@ -38,27 +38,29 @@ MAX_BATCH = 500
 
 
 class GroupCommit(Generic[Request, Result]):
-    def __init__(self, db: async_sessionmaker[AsyncSession], apply: Apply[Request, Result]) -> None:
-        self._db = db
+    """One per database: the database is passed with each request, not kept, so a cache of
+    these keyed weakly by database lets the database go."""
+
+    def __init__(self, apply: Apply[Request, Result]) -> None:
         self._apply = apply
         self._queue: list[tuple[Request, asyncio.Future[Result]]] = []
         self._worker: asyncio.Task[None] | None = None
 
-    async def submit(self, request: Request) -> Result:
+    async def submit(self, db: async_sessionmaker[AsyncSession], request: Request) -> Result:
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._queue.append((request, future))
         if self._worker is None or self._worker.done():
-            self._worker = asyncio.create_task(self._drain(), name="group-commit")
+            self._worker = asyncio.create_task(self._drain(db), name="batching")
         return await future
 
-    async def _drain(self) -> None:
+    async def _drain(self, db: async_sessionmaker[AsyncSession]) -> None:
         try:
             while self._queue:
                 batch = self._queue[:MAX_BATCH]
                 del self._queue[:MAX_BATCH]
                 batch = [(request, future) for request, future in batch if not future.done()]
                 try:
-                    await self._serve(batch)
+                    await self._serve(db, batch)
                 except BaseException:
                     for _, future in batch:
                         future.cancel()
@@ -68,16 +70,20 @@ class GroupCommit(Generic[Request, Result]):
                 future.cancel()
             self._queue.clear()
 
-    async def _serve(self, batch: list[tuple[Request, asyncio.Future[Result]]]) -> None:
+    async def _serve(
+        self,
+        db: async_sessionmaker[AsyncSession],
+        batch: list[tuple[Request, asyncio.Future[Result]]],
+    ) -> None:
         requests = [request for request, _ in batch]
         try:
-            results = await self._run(requests)
+            results = await self._run(db, requests)
         except Exception as error:
             if len(batch) == 1:
                 results = [error]
             else:
                 log.warning("A batch of %d failed; running each on its own", len(batch))
-                results = [await self._alone(request) for request in requests]
+                results = [await self._alone(db, request) for request in requests]
         for (_, future), result in zip(batch, results, strict=True):
             if future.done():
                 continue
@@ -86,18 +92,24 @@ class GroupCommit(Generic[Request, Result]):
             else:
                 future.set_result(result)
 
-    async def _run(self, requests: list[Request]) -> list[Result | Exception]:
-        async with self._db.begin() as session:
+    async def _run(
+        self, db: async_sessionmaker[AsyncSession], requests: list[Request]
+    ) -> list[Result | Exception]:
+        async with db.begin() as session:
             return await self._apply(session, requests)
 
-    async def _alone(self, request: Request) -> Result | Exception:
+    async def _alone(
+        self, db: async_sessionmaker[AsyncSession], request: Request
+    ) -> Result | Exception:
         try:
-            return (await self._run([request]))[0]
+            return (await self._run(db, [request]))[0]
         except Exception as error:
             return error
 
 
 class GroupRead(GroupCommit[Request, Result]):
-    async def _run(self, requests: list[Request]) -> list[Result | Exception]:
-        async with self._db() as session:
+    async def _run(
+        self, db: async_sessionmaker[AsyncSession], requests: list[Request]
+    ) -> list[Result | Exception]:
+        async with db() as session:
             return await self._apply(session, requests)

@@ -180,8 +180,8 @@ async def register(
     write transaction, in the order they arrived (storage/batching.py)."""
     desk = _desks.get(db)
     if desk is None:
-        desk = _desks[db] = GroupCommit(db, _register_all)
-    return await desk.submit(_Request(person, event_id, now))
+        desk = _desks[db] = GroupCommit(_register_all)
+    return await desk.submit(db, _Request(person, event_id, now))
 
 
 async def register_alone(

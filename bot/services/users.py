@@ -117,8 +117,8 @@ _lookups: WeakKeyDictionary[async_sessionmaker[AsyncSession], GroupRead[int, _Fo
 async def _lookup(db: async_sessionmaker[AsyncSession], telegram_id: int) -> _Found | None:
     lookup = _lookups.get(db)
     if lookup is None:
-        lookup = _lookups[db] = GroupRead(db, _load_by_telegram_ids)
-    return await lookup.submit(telegram_id)
+        lookup = _lookups[db] = GroupRead(_load_by_telegram_ids)
+    return await lookup.submit(db, telegram_id)
 
 
 def _person(
