@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.sandbox import Sandbox
 from bot.services.event_admin import cancel_event
-from bot.services.registration import Closed, Outcome, register
+from bot.services.registration import Closed, Outcome, cancel, register
 from bot.services.users import Profile, identify
 from storage.models import Registration
 from tests.helpers import make_event, make_organiser, members, person
@@ -136,3 +136,32 @@ async def test_senders_who_write_together_are_looked_up_together(sandbox: Sandbo
     assert len({p.id for p in found}) == 61
     assert found[60].full_name is None and found[60].language == "lv"
     assert 0 < queries[0] < 10  # 61 people, not 61 lookups
+
+
+async def test_registering_again_after_cancelling_goes_to_the_back(sandbox: Sandbox) -> None:
+    await make_organiser(sandbox, 720, "Olga Organizatore")
+    event_id = await make_event(sandbox, 720, capacity=2)
+    first, second, third, fourth = [
+        await person(sandbox, user.id) for user in await members(sandbox, 33_000, 4)
+    ]
+    assert sandbox.runtime is not None
+    db, now = sandbox.runtime.db, sandbox.runtime.clock()
+    earlier = [await register(db, p, event_id, now) for p in (first, second, third)]
+    result = await cancel(db, first, earlier[0].registration_id, now)
+    assert [p.recipient.name for p in result.promoted] == [third.full_name]
+
+    again, newcomer = await asyncio.gather(
+        register(db, first, event_id, now), register(db, fourth, event_id, now)
+    )
+
+    assert again.registration_id == earlier[0].registration_id  # the same row, reused
+    assert (again.status, again.position, again.already) == ("waiting", 1, False)
+    assert (newcomer.status, newcomer.position) == ("waiting", 2)
+    assert (again.event.confirmed, again.event.waiting, newcomer.event.waiting) == (2, 1, 2)
+    stored = await rows(sandbox, event_id)
+    assert [(r.user_id, r.status) for r in stored] == [
+        (second.id, "confirmed"),
+        (third.id, "confirmed"),
+        (first.id, "waiting"),
+        (fourth.id, "waiting"),
+    ]
