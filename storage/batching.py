@@ -12,7 +12,7 @@ is shared.
 expects is returned as an exception in place of that request's result (nothing may have
 been written for that request); its caller gets it raised. Any other failure rolls the
 whole batch back; then each request runs again in a transaction of its own, so only the
-request that fails gets the error.
+request that fails gets the error (unless the database itself failed: then they all do).
 
 `GroupRead` does the same for lookups in a read session: every update starts by finding
 its sender, and one query for everyone who wrote at that moment costs little more than
@@ -26,6 +26,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,10 @@ class GroupCommit(Generic[Request, Result]):
         try:
             results = await self._run(db, requests)
         except Exception as error:
-            if len(batch) == 1:
-                results = [error]
+            if len(batch) == 1 or isinstance(error, OperationalError):
+                # The database itself failed (locked by another process past the busy
+                # timeout, disk full): one by one would only fail again, slowly.
+                results = [error] * len(batch)
             else:
                 log.warning("A batch of %d failed; running each on its own", len(batch))
                 results = [await self._alone(db, request) for request in requests]

@@ -4,16 +4,20 @@ fewer write transactions, the same rules, and one bad request fails only its cal
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import event, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.sandbox import Sandbox
 from bot.services.event_admin import cancel_event
 from bot.services.registration import Closed, Outcome, cancel, register
 from bot.services.users import Profile, identify
+from storage.batching import GroupCommit
+from storage.db import create_engine, create_sessionmaker
 from storage.models import Registration
 from tests.helpers import make_event, make_organiser, members, person
 
@@ -165,3 +169,38 @@ async def test_registering_again_after_cancelling_goes_to_the_back(sandbox: Sand
         (first.id, "waiting"),
         (fourth.id, "waiting"),
     ]
+
+
+async def test_a_bad_request_fails_alone_and_a_failing_database_fails_all_at_once(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    db = create_sessionmaker(engine)
+    batches: list[list[int]] = []
+
+    async def apply(session: AsyncSession, numbers: Sequence[int]) -> list[int | Exception]:
+        batch = list(numbers)
+        batches.append(batch)
+        if 13 in batch:  # one request breaks its batch: it alone fails on the rerun
+            raise ValueError("thirteen")
+        if -1 in batch:  # the database fails: nobody is served one by one
+            raise OperationalError("BEGIN", {}, Exception("database is locked"))
+        await session.execute(text("SELECT 1"))
+        return [n * 2 for n in batch]
+
+    desk: GroupCommit[int, int] = GroupCommit(apply)
+    try:
+        results = await asyncio.gather(
+            *(desk.submit(db, n) for n in (1, 13, 3)), return_exceptions=True
+        )
+        assert results[0] == 2 and results[2] == 6 and isinstance(results[1], ValueError)
+        assert batches == [[1, 13, 3], [1], [13], [3]]
+
+        batches.clear()
+        results = await asyncio.gather(
+            *(desk.submit(db, n) for n in (5, -1, 7)), return_exceptions=True
+        )
+        assert all(isinstance(r, OperationalError) for r in results)
+        assert batches == [[5, -1, 7]]
+    finally:
+        await engine.dispose()
