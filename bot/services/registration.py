@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import NamedTuple
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import func, select
@@ -207,6 +208,14 @@ async def _register_all(
     return [results[index] for index in range(len(requests))]
 
 
+class _Decided(NamedTuple):
+    index: int
+    registration: Registration
+    position: int | None
+    already: bool
+    counts: dict[str, int]
+
+
 async def _register_for_event(
     session: AsyncSession, event_id: int, items: list[tuple[int, _Request]]
 ) -> dict[int, Outcome | Exception]:
@@ -228,12 +237,12 @@ async def _register_for_event(
         )
     }
     seats = await _Seats.load(session, event_id)
-    decided: list[tuple[int, Registration, int | None, bool, dict[str, int]]] = []
+    decided: list[_Decided] = []
     for index, request in items:
         person = request.person
         registration = rows.get(person.id)
         if registration is not None and registration.status in ACTIVE:
-            decided.append((index, registration, None, True, dict(seats.counts)))
+            decided.append(_Decided(index, registration, None, True, dict(seats.counts)))
             continue
         try:
             check_open(event, request.now)
@@ -252,25 +261,24 @@ async def _register_for_event(
         registration.municipality = person.municipality
         # This registration has the highest seq, so everyone waiting is ahead of it.
         position = seats.counts[status] if status == RegStatus.WAITING else None
-        decided.append((index, registration, position, False, dict(seats.counts)))
+        decided.append(_Decided(index, registration, position, False, dict(seats.counts)))
     await session.flush()
     confirmed = [
-        registration.user_id
-        for _, registration, _, already, _ in decided
-        if not already and registration.status == RegStatus.CONFIRMED
+        d.registration.user_id
+        for d in decided
+        if not d.already and d.registration.status == RegStatus.CONFIRMED
     ]
     if confirmed:
         now = max(request.now for _, request in items)
         await reminders.plan(session, event_id, now, confirmed)
-    for index, registration, position, already, counts in decided:
-        if already:
-            position = await _position(session, registration)
-        results[index] = Outcome(
-            registration.id,
-            RegStatus(registration.status),
+    for d in decided:
+        position = await _position(session, d.registration) if d.already else d.position
+        results[d.index] = Outcome(
+            d.registration.id,
+            RegStatus(d.registration.status),
             position,
-            already,
-            replace(event, counts=counts),
+            d.already,
+            replace(event, counts=d.counts),  # as they were at this press's turn
         )
     return results
 
