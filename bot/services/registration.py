@@ -74,25 +74,6 @@ def check_open(event: EventView, now: datetime) -> None:
         raise Closed(N_("Registration closed on {when}."), when=event.closes_at)
 
 
-async def _count(session: AsyncSession, event_id: int, status: RegStatus, **where: str) -> int:
-    query = select(func.count()).where(
-        Registration.event_id == event_id, Registration.status == status.value
-    )
-    if "municipality" in where:
-        query = query.where(Registration.municipality == where["municipality"])
-    return await session.scalar(query) or 0
-
-
-async def _seat_free(session: AsyncSession, event: Event, municipality: str | None) -> bool:
-    if await _count(session, event.id, RegStatus.CONFIRMED) >= event.capacity:
-        return False
-    if event.municipality_limit and municipality:
-        taken = await _count(session, event.id, RegStatus.CONFIRMED, municipality=municipality)
-        if taken >= event.municipality_limit:
-            return False
-    return True
-
-
 async def _position(session: AsyncSession, registration: Registration) -> int | None:
     if registration.status != RegStatus.WAITING:
         return None
@@ -106,16 +87,10 @@ async def _position(session: AsyncSession, registration: Registration) -> int | 
     return (ahead or 0) + 1
 
 
-async def _next_seq(session: AsyncSession, event_id: int) -> int:
-    last = await session.scalar(
-        select(func.max(Registration.seq)).where(Registration.event_id == event_id)
-    )
-    return (last or 0) + 1
-
-
 @dataclass
 class _Seats:
-    """The event's registrations by status, kept up to date while a batch is decided."""
+    """The event's registrations by status, counted once and kept up to date in memory
+    while seats are given out (a batch of presses, the waiting list, an approval)."""
 
     counts: dict[str, int]
     confirmed_by_municipality: dict[str | None, int]
@@ -141,23 +116,32 @@ class _Seats:
             seats.last_seq = max(seats.last_seq, last_seq or 0)
         return seats
 
+    @property
+    def confirmed(self) -> int:
+        return self.counts.get(RegStatus.CONFIRMED, 0)
+
+    def has_seat(self, capacity: int, limit: int | None, municipality: str | None) -> bool:
+        """A free seat, within the per-municipality limit if the event has one."""
+        if self.confirmed >= capacity:
+            return False
+        here = self.confirmed_by_municipality.get(municipality, 0)
+        return not (limit and municipality and here >= limit)
+
     def decide(self, event: EventView, municipality: str | None) -> RegStatus:
         if event.needs_approval:
             return RegStatus.PENDING
-        limit = event.municipality_limit
-        full_here = bool(
-            limit and municipality and self.confirmed_by_municipality.get(municipality, 0) >= limit
-        )
-        if self.counts.get(RegStatus.CONFIRMED, 0) < event.capacity and not full_here:
+        if self.has_seat(event.capacity, event.municipality_limit, municipality):
             return RegStatus.CONFIRMED
         return RegStatus.WAITING
 
-    def take(self, status: RegStatus, municipality: str | None) -> int:
-        """Count a new registration; returns its place in the queue (seq)."""
+    def add(self, status: RegStatus, municipality: str | None) -> None:
         self.counts[status] = self.counts.get(status, 0) + 1
         if status == RegStatus.CONFIRMED:
             here = self.confirmed_by_municipality.get(municipality, 0)
             self.confirmed_by_municipality[municipality] = here + 1
+
+    def next_seq(self) -> int:
+        """The place at the back of the queue."""
         self.last_seq += 1
         return self.last_seq
 
@@ -250,7 +234,8 @@ async def _register_for_event(
             results[index] = error
             continue
         status = seats.decide(event, person.municipality)
-        seq = seats.take(status, person.municipality)
+        seats.add(status, person.municipality)
+        seq = seats.next_seq()
         if registration is not None:  # cancelled or rejected before: no longer counted there
             seats.counts[registration.status] -= 1
         else:
@@ -304,13 +289,15 @@ async def promote(
         .where(Registration.event_id == event_id, Registration.status == RegStatus.WAITING.value)
         .order_by(Registration.seq)
     )
+    seats = await _Seats.load(session, event_id)
     for candidate in list(waiting):
-        if await _count(session, event_id, RegStatus.CONFIRMED) >= event_row.capacity:
+        if seats.confirmed >= event_row.capacity:
             break
-        if await _seat_free(session, event_row, candidate.municipality):
+        if seats.has_seat(event_row.capacity, event_row.municipality_limit, candidate.municipality):
             candidate.status = RegStatus.CONFIRMED.value
-            await session.flush()
+            seats.add(RegStatus.CONFIRMED, candidate.municipality)
             promoted.append(candidate)
+    await session.flush()
     if not promoted:
         return []
     await reminders.plan(session, event_id, now, [r.user_id for r in promoted])
@@ -371,13 +358,15 @@ async def decide(
             raise Stale()
         event_row = await session.get(Event, registration.event_id)
         assert event_row is not None
+        seats = await _Seats.load(session, event_row.id)
+        limit = event_row.municipality_limit
         if not approve:
             registration.status = RegStatus.REJECTED.value
-        elif await _seat_free(session, event_row, registration.municipality):
+        elif seats.has_seat(event_row.capacity, limit, registration.municipality):
             registration.status = RegStatus.CONFIRMED.value
         else:
             registration.status = RegStatus.WAITING.value
-            registration.seq = await _next_seq(session, event_row.id)
+            registration.seq = seats.next_seq()
         await session.flush()
         if registration.status == RegStatus.CONFIRMED:
             await reminders.plan(session, event_row.id, now, [registration.user_id])
