@@ -110,7 +110,8 @@ class Settings(BaseSettings):
     def token(self) -> str:
         if self.telegram_bot_token is None:
             raise ConfigError(
-                "TELEGRAM_BOT_TOKEN is not set: get one from @BotFather and put it in .env"
+                "TELEGRAM_BOT_TOKEN is not set: get one from @BotFather and put it in .env "
+                "(or try the bot without Telegram: kopiena console)"
             )
         return self.telegram_bot_token.get_secret_value()
 

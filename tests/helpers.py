@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.i18n import Translator
 from bot.sandbox import Sandbox, SandboxUser
 from bot.services.event_builder import EventDraft, SessionDraft, create_event
 from bot.services.users import Person, Profile, identify
@@ -51,6 +53,11 @@ async def user_rows(sandbox: Sandbox) -> list[User]:
     assert sandbox.runtime is not None
     async with sandbox.runtime.db() as session:
         return list(await session.scalars(select(User).order_by(User.id)))
+
+
+# Expected dates are built with the bot's own formatter, so a CLDR update in Babel
+# changes both sides; tests/test_i18n.py pins the Latvian forms users read.
+EN = Translator("en", ZoneInfo("Europe/Riga"))
 
 
 class Clock:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.sandbox import Sandbox
 from storage.models import SurveyParticipant, SurveyResponse
 from tests.eventkit import START, db
-from tests.helpers import Clock
+from tests.helpers import EN, Clock
 from tests.survey_kit import FIRST, GAP, attach, course, csv_table, delivery_count, tick
 
 END_1 = FIRST + timedelta(hours=4)
@@ -46,7 +46,10 @@ async def test_named_survey_from_session_end_to_results(sandbox: Sandbox, clock:
     assert await delivery_count(sandbox, "survey") == 4
     for person in (anna, baiba, cilda, elza):
         (invitation,) = person.replies_since(before).texts
-        assert "(session 1, Tue, Jan 8)" in invitation and "4 short questions" in invitation
+        assert (
+            f"(session 1, {EN.short_date(FIRST)})" in invitation
+            and "4 short questions" in invitation
+        )
     assert dace.replies_since(before).texts == []
 
     # Anna answers everything, the last question in her own words.
@@ -161,7 +164,10 @@ async def test_named_survey_from_session_end_to_results(sandbox: Sandbox, clock:
     replies = await olga.press_data(f"rv:{(responses[0].survey_id)}:0")
     assert "Responses: 4 of 9 (44%)" in replies.last.text
     replies = await olga.press("🗓 By session")
-    assert replies.last.button_labels[:2] == ["1. Tue, Jan 8: 3 of 4", "2. Fri, Jan 11: 1 of 5"]
+    assert replies.last.button_labels[:2] == [
+        f"1. {EN.short_date(FIRST)}: 3 of 4",
+        f"2. {EN.short_date(FIRST + GAP)}: 1 of 5",
+    ]
     replies = await olga.press("2. Fri")
     assert "Session 2" in replies.last.text and "Responses: 1 of 5 (20%)" in replies.last.text
     replies = await olga.press_data(f"rc:{responses[0].survey_id}:0")
