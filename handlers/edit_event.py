@@ -41,6 +41,10 @@ CLEARABLE = {"description", "place", "online_url", "municipality_limit", "regist
 def field_buttons(tr: Translator, event_id: int) -> Buttons:
     fields = [(tr._(label), f"ef:{event_id}:{name}") for name, label in FIELD_LABELS.items()]
     rows = [fields[i : i + 2] for i in range(0, len(fields), 2)]
+    rows.append(
+        [(tr._("👩‍🏫 Trainers"), f"et:{event_id}"), (tr._("🗓 Sessions"), f"ess:{event_id}")]
+    )
+    rows.append([(tr._("📄 Copy as a new draft"), f"ecp:{event_id}")])
     rows.append([(tr._("◀ Back"), f"ea:{event_id}")])
     return rows
 
@@ -51,6 +55,8 @@ async def choose_field(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     event = await event_for(context.runtime.db, person, int(context.matches[0].group(1)))
     require_manage(person, event)
+    if person.dialog is not None and person.dialog.name in (EDIT, "event_team"):
+        await dialogs.close_dialog(context.runtime.db, person.id, person.dialog.name)
     await say(
         update,
         tr._("What do you want to change in <b>{title}</b>?", title=escape(event.title)),
