@@ -101,7 +101,9 @@ async def ask(update: Update, tr: Translator, wizard: Wizard) -> None:
 async def new_event(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     unfinished = await wizard_service.current(context.runtime.db, person)
-    wizard = await wizard_service.begin(context.runtime.db, person, fresh=False)
+    wizard = await wizard_service.begin(
+        context.runtime.db, person, fresh=False, now=context.runtime.clock()
+    )
     if unfinished is not None:
         await say(
             update,
@@ -115,7 +117,10 @@ async def new_event(update: Update, context: Context) -> None:
 async def restart(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     await drop_buttons(update)
-    await ask(update, tr, await wizard_service.begin(context.runtime.db, person, fresh=True))
+    wizard = await wizard_service.begin(
+        context.runtime.db, person, fresh=True, now=context.runtime.clock()
+    )
+    await ask(update, tr, wizard)
 
 
 async def typed(update: Update, context: Context) -> None:
@@ -148,7 +153,9 @@ async def pressed(update: Update, context: Context) -> None:
     assert context.matches
     person, tr = await who(update, context)
     step, choice = context.matches[0].group(1, 2)
-    wizard = await wizard_service.choose(context.runtime.db, person, Step(step), choice)
+    wizard = await wizard_service.choose(
+        context.runtime.db, person, Step(step), choice, context.runtime.clock()
+    )
     await drop_buttons(update)
     await ask(update, tr, wizard)
 
