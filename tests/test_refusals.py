@@ -91,7 +91,7 @@ async def test_the_card_shows_a_pending_request(sandbox: Sandbox) -> None:
     await anna.press("📝 Pieteikties")
     await anna.press("✅")
     card = (await anna.send(f"/start event_{event}")).last
-    assert "📨 Jūsu pieteikums gaida organizatora lēmumu." in card.text
+    assert "📨 Jūsu pieprasījums gaida organizatora lēmumu." in card.text
     assert "📝 Pieteikties" not in card.button_labels
     replies = await anna.press_data(f"ev:r:{event}")  # an old card's button
-    assert "Jūsu pieteikums gaida organizatora lēmumu" in replies.last.text
+    assert "Jūsu pieprasījums gaida organizatora lēmumu" in replies.last.text

@@ -365,26 +365,69 @@ async def decide(
         require_manage(actor, event)
         if registration.status != RegStatus.PENDING:
             raise Stale()
-        event_row = await session.get(Event, registration.event_id)
-        assert event_row is not None
-        seats = await _Seats.load(session, event_row.id)
-        limit = event_row.municipality_limit
+        [decision] = await _decide_all(session, event, [registration], approve, now)
+        return decision
+
+
+async def approve_many(
+    db: async_sessionmaker[AsyncSession],
+    actor: Person,
+    event_id: int,
+    municipality: str | None = None,
+    now: datetime | None = None,
+) -> list[Decision]:
+    """Approve every waiting request (or those from one municipality), oldest first:
+    seats while they last (within the municipality limit), then the waiting list."""
+    async with db.begin() as session:
+        event = await view(session, event_id)
+        require_manage(actor, event)
+        query = (
+            select(Registration)
+            .where(
+                Registration.event_id == event_id,
+                Registration.status == RegStatus.PENDING.value,
+            )
+            .order_by(Registration.seq)
+        )
+        if municipality is not None:
+            query = query.where(Registration.municipality == municipality)
+        requests = list(await session.scalars(query))
+        if not requests:
+            raise Stale()
+        return await _decide_all(session, event, requests, True, now)
+
+
+async def _decide_all(
+    session: AsyncSession,
+    event: EventView,
+    requests: list[Registration],
+    approve: bool,
+    now: datetime | None,
+) -> list[Decision]:
+    seats = await _Seats.load(session, event.id)
+    for registration in requests:
         if not approve:
             registration.status = RegStatus.REJECTED.value
-        elif seats.has_seat(event_row.capacity, limit, registration.municipality):
+        elif seats.has_seat(event.capacity, event.municipality_limit, registration.municipality):
             registration.status = RegStatus.CONFIRMED.value
+            seats.add(RegStatus.CONFIRMED, registration.municipality)
         else:
             registration.status = RegStatus.WAITING.value
             registration.seq = seats.next_seq()
-        await session.flush()
-        if registration.status == RegStatus.CONFIRMED:
-            await reminders.plan(session, event_row.id, now, [registration.user_id])
-        return Decision(
-            await _recipient(session, registration.user_id),
-            RegStatus(registration.status),
-            await _position(session, registration),
-            await view(session, registration.event_id),
+    await session.flush()
+    confirmed = [r.user_id for r in requests if r.status == RegStatus.CONFIRMED]
+    if confirmed:
+        await reminders.plan(session, event.id, now, confirmed)
+    after = await view(session, event.id)
+    return [
+        Decision(
+            await _recipient(session, r.user_id),
+            RegStatus(r.status),
+            await _position(session, r),
+            after,
         )
+        for r in requests
+    ]
 
 
 @dataclass(frozen=True)
