@@ -177,6 +177,45 @@ async def save(update: Update, context: Context) -> None:
     await say(update, text, [[(tr._("Open the card"), f"ev:{event_id}")]])
 
 
+async def offer_to_continue(update: Update, context: Context) -> None:
+    """Text while the wizard is paused (the organiser went on to other commands): not an
+    answer; offer to go back to it."""
+    person, tr = await who(update, context)
+    wizard = await wizard_service.current(context.runtime.db, person)
+    if wizard is None:
+        return
+    title = wizard.data.get("title")
+    text = (
+        tr._(
+            "You have an unfinished training <b>{title}</b>. I did not take your message "
+            "as one of its answers. Continue it?",
+            title=escape(title),
+        )
+        if title
+        else tr._(
+            "You have an unfinished new training. I did not take your message as one of "
+            "its answers. Continue it?"
+        )
+    )
+    rows = [
+        [(tr._("▶ Continue the training"), "nw:resume")],
+        [(tr._("✖ Discard it"), "nw:cancel")],
+    ]
+    await say(update, text, rows)
+
+
+@guarded
+async def resume(update: Update, context: Context) -> None:
+    person, tr = await who(update, context)
+    if await wizard_service.current(context.runtime.db, person) is None:
+        raise wizard_service.Stale()
+    await drop_buttons(update)
+    wizard = await wizard_service.begin(
+        context.runtime.db, person, fresh=False, now=context.runtime.clock()
+    )
+    await ask(update, tr, wizard)
+
+
 @guarded
 async def cancel(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
@@ -188,10 +227,18 @@ async def cancel(update: Update, context: Context) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     from handlers.dialogs import on_input
 
-    on_input(WIZARD, typed, ttl=timedelta(days=14), survives_commands=True)
+    on_input(
+        WIZARD,
+        typed,
+        ttl=timedelta(days=14),
+        survives_commands=True,
+        own_commands=frozenset({"new_event"}),
+        on_paused=offer_to_continue,
+    )
     steps = "|".join(step.value for step in Step)
     application.add_handler(CommandHandler("new_event", new_event))
     application.add_handler(CallbackQueryHandler(restart, pattern=r"^nw:restart$"))
+    application.add_handler(CallbackQueryHandler(resume, pattern=r"^nw:resume$"))
     application.add_handler(
         CallbackQueryHandler(pressed, pattern=rf"^nw:({steps}):(skip|yes|no|more|done|redo)$")
     )

@@ -106,6 +106,7 @@ async def begin(
     require(person, Role.ORGANISER)
     existing = None if fresh else await current(db, person)
     if existing is not None:
+        await dialogs.set_paused(db, person.id, WIZARD, False)
         return existing
     await dialogs.open_dialog(db, person.id, WIZARD, Step.TITLE.value, {}, now)
     return Wizard(Step.TITLE, {})
@@ -123,6 +124,7 @@ async def _move(
     data: dict[str, Any],
     now: datetime | None = None,
 ) -> Wizard:
+    data = {k: v for k, v in data.items() if k != dialogs.PAUSED}  # answering resumes it
     moved = await dialogs.move_dialog(db, person.id, WIZARD, wizard.step.value, to.value, data, now)
     if not moved:
         raise Stale()

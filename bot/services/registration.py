@@ -251,9 +251,7 @@ async def _register_for_event(
         # This registration has the highest seq, so everyone waiting is ahead of it.
         position = seats.counts[status] if status == RegStatus.WAITING else None
         decided.append(
-            _Decided(
-                index, registration, position, False, dict(seats.counts), municipality_full
-            )
+            _Decided(index, registration, position, False, dict(seats.counts), municipality_full)
         )
     await session.flush()
     confirmed = [
