@@ -10,15 +10,18 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import Translator
 from bot.services import events as events_service
-from bot.services import registration
+from bot.services import my_trainings, registration
 from bot.services.calendar import event_calendar
 from bot.services.events import EventStatus, EventView, RegStatus, can_manage, can_staff
 from bot.services.municipalities import get as municipality
+from bot.services.my_trainings import Card
 from bot.services.registration import Closed, Outcome, Promotion, Standing
+from bot.services.surveys import new_token
 from bot.services.users import Person
 from handlers.common import Buttons, Context, deep_links, explain, guarded, say, who
 from handlers.notify import notify
 from handlers.paging import navigation
+from handlers.surveys import start_data
 
 MAX_SESSIONS_ON_CARD = 8
 DESCRIPTION_ON_CARD = 600
@@ -404,35 +407,72 @@ def status_text(tr: Translator, status: RegStatus, position: int | None) -> str:
     return tr._("waiting for approval")
 
 
+MY_CARDS = 10
+
+
+def my_card(tr: Translator, card: Card, now: datetime) -> tuple[str, Buttons]:
+    """One registration: status, next session, place or link, hours; and its buttons."""
+    item, event = card.item, card.event_view
+    lines = [f"<b>{escape(event.title)}</b>"]
+    if event.status == EventStatus.CANCELLED:
+        lines.append(tr._("❌ Cancelled"))
+    else:
+        standing = Standing(item.id, item.status, item.position, False)
+        lines.append(standing_text(tr, standing) or "")
+    session = card.next_session
+    if session is not None and event.status != EventStatus.CANCELLED:
+        when = f"{tr.short_date(session.starts_at)}, {tr.time(session.starts_at)}–"
+        when += tr.time(session.ends_at)
+        lines.append(tr._("🗓 Next session: {when}", when=when))
+        place = session.place or event.place
+        if place:
+            lines.append(f"📍 {escape(place)}")
+        if event.online_url:
+            lines.append(tr._("💻 Online: {url}", url=escape(event.online_url)))
+    if item.status == RegStatus.CONFIRMED and event.total_hours:
+        lines.append(
+            "⏱ "
+            + tr._(
+                "{attended} of {total} hours",
+                attended=hours_text(tr, item.attended_hours),
+                total=hours_text(tr, event.total_hours),
+            )
+        )
+    rows: list[list[tuple[str, str]]] = []
+    if card.checkin_open:
+        rows.append([(tr._("✅ Check in now"), "my:ci")])
+    for found in card.surveys:
+        token = new_token() if found.target.survey.anonymous else None
+        label = tr._("📝 Feedback: session {number}", number=found.target.number)
+        rows.append([(label, start_data(found.target, token))])
+    rows.append(
+        [(tr._("ℹ️ Event card"), f"ev:{event.id}"), (tr._("📆 Calendar"), f"ev:ics:{event.id}")]
+    )
+    if event.status == EventStatus.PUBLISHED:
+        rows.append([(tr._("✖ Cancel my registration"), f"my:c:{item.id}")])
+    return "\n".join(lines), rows
+
+
 async def show_mine(update: Update, context: Context, *, edit: bool) -> None:
     person, tr = await who(update, context)
-    mine = await registration.mine(context.runtime.db, person, context.runtime.clock())
-    if not mine:
+    now = context.runtime.clock()
+    found = await my_trainings.cards(context.runtime.db, person, now)
+    if not found:
         await say(
             update,
             tr._("You have no registrations. See /events for upcoming trainings."),
             edit=edit,
         )
         return
-    lines = [tr._("<b>My registrations</b>")]
-    rows: list[list[tuple[str, str]]] = []
-    for item in mine:
-        event = item.event
-        when = tr.short_date(event.starts_at) if event.starts_at else "—"
-        state = status_text(tr, item.status, item.position)
-        line = f"• <b>{escape(event.title)}</b> — {when}; {state}"
-        if item.status == RegStatus.CONFIRMED and event.total_hours:
-            line += "; " + tr._(
-                "{attended} of {total} hours",
-                attended=hours_text(tr, item.attended_hours),
-                total=hours_text(tr, event.total_hours),
-            )
-        if event.status == EventStatus.CANCELLED:
-            line += " — " + tr._("❌ Cancelled")
-        lines.append(line)
-        if event.status == EventStatus.PUBLISHED:
-            rows.append([(tr._("✖ Cancel: {title}", title=event.title[:30]), f"my:c:{item.id}")])
-    await say(update, "\n".join(lines), rows, edit=edit)
+    header = tr._("<b>My registrations</b>")
+    if len(found) > MY_CARDS:
+        header += "\n" + tr.ngettext(
+            "The {count} nearest are shown.", "The {count} nearest are shown.", MY_CARDS
+        )
+    await say(update, header, edit=edit)
+    for card in found[:MY_CARDS]:
+        text, rows = my_card(tr, card, now)
+        await say(update, text, rows)
 
 
 @guarded
