@@ -15,6 +15,7 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.services import dialogs
 from bot.services.dialogs import ONBOARDING
+from bot.services.faq_questions import SEARCHED
 from handlers.common import Context, Handler, is_private, say, who
 from handlers.onboarding import resume
 
@@ -108,8 +109,10 @@ async def route(update: Update, context: Context) -> None:
 async def cancel(update: Update, context: Context) -> None:
     """/cancel: leave whatever dialog is open (never onboarding)."""
     person, tr = await who(update, context)
-    if await dialogs.close_dialog(context.runtime.db, person.id):
-        await who(update, context, fresh=True)
+    waiting = person.dialog is not None and person.dialog.name != SEARCHED
+    await dialogs.close_dialog(context.runtime.db, person.id)
+    await who(update, context, fresh=True)
+    if waiting:
         await say(update, tr._("✖ Cancelled. Send /help to see what I can do."))
     else:
         await say(update, tr._("There is nothing to cancel."))

@@ -46,10 +46,16 @@ async def test_cancel_leaves_any_dialog_in_every_language(sandbox: Sandbox) -> N
     async with sandbox.runtime.db() as session:  # type: ignore[union-attr]
         assert await session.scalar(select(Event.title).where(Event.id == event)) == "Supervīzija"
 
-    # Russian: nothing open.
+    # Russian: nothing open (a FAQ search is not a question waiting for an answer).
     ivan = await onboard(sandbox, 720, "Ivan Petrov", language="ru")
     replies = await ivan.send("/cancel")
     assert replies.texts == ["Отменять нечего."]
+    await ivan.send("Где проходит летняя школа?")
+    replies = await ivan.send("/cancel")
+    assert replies.texts == ["Отменять нечего."]
+    await ivan.press("✉️")  # "Ask the organisers": now a question is awaited
+    replies = await ivan.send("/cancel")
+    assert replies.texts == ["✖ Отменено. Отправьте /help, чтобы увидеть, что я умею."]
 
 
 async def test_an_abandoned_wizard_does_not_take_later_text_even_after_a_restart(
