@@ -174,3 +174,40 @@ async def test_copy_as_a_new_draft_with_new_dates(sandbox: Sandbox, clock: Clock
     assert copy.status == "draft"
     # Nobody is registered for the copy; participants do not see it.
     assert (await anna.send(f"/start event_{copy.id}")).last.text == "This event does not exist."
+
+
+async def test_odd_input_gets_a_clear_answer_and_changes_nothing(
+    sandbox: Sandbox, clock: Clock
+) -> None:
+    clock.now = START
+    olga = await organiser(sandbox)
+    first = START + timedelta(days=10)
+    event_id, _ = await create_event(sandbox, 501, [(first, first + timedelta(hours=4))])
+    await olga.send(f"/start event_{event_id}")
+    await olga.press("⚙️ Manage")
+    await olga.press("✏️ Edit")
+    await olga.press("🗓 Sessions")
+    await olga.press("➕ Add a session")
+    for text, answer in (
+        ("31.02.2030 10:00-12:00", "There is no such date. Please check the day and month."),
+        ("18.01.2030 12:00-10:00", "The session must end after it starts."),
+        ("18.01.2030 25:00-26:00", "There is no such time. Please use 00:00 to 23:59."),
+        ("01.01.2030 10:00-12:00", "That time is in the past. Please send a future date."),
+        ("x" * 5000, "Please send the date and times as DD.MM.YYYY HH:MM-HH:MM"),
+    ):
+        replies = await olga.send(text)
+        assert replies.texts[0].startswith(answer), text
+    replies = await olga.send_sticker()
+    assert replies.texts == ["Please answer with text or the buttons."]
+    assert len(await rows(sandbox, EventSession, EventSession.event_id == event_id)) == 1
+
+    await olga.press_data(f"eta:{event_id}", olga.last_message())
+    replies = await olga.send("y" * 5000)
+    assert replies.texts == ["Please type a part of the trainer's name."]
+    await olga.press_data(f"ecp:{event_id}", olga.last_message())
+    replies = await olga.send("sometime next year")
+    assert replies.texts[0].startswith("Please send a date as DD.MM.YYYY")
+    assert len(await rows(sandbox, Event)) == 1
+    # Buttons for another event's trainer or a missing session are refused.
+    assert (await olga.press_data("esm:999999")).alert == STALE
+    assert (await olga.press_data("etp:999999:1")).alert == "This event does not exist."
