@@ -44,7 +44,9 @@ async def test_organiser_assigns_a_trainer_who_can_then_announce(
     await olga.press("➕ Add a trainer")
     replies = await olga.send("zzz")
     assert "Nobody with the trainer role matches “zzz”" in replies.last.text
-    replies = await olga.send("os")  # any case, part of a name
+    replies = await olga.send("liesma ōse")  # any case, with or without diacritics
+    assert replies.last.button_labels == ["Liesma Ose", "◀ Back"]
+    replies = await olga.send("os")  # part of a name
     assert replies.last.button_labels == ["Liesma Ose", "◀ Back"]
     replies = await olga.press("Liesma Ose")
     assert replies.alert == "Liesma Ose now trains at this event."

@@ -33,6 +33,7 @@ from bot.services.events import (
     require_manage,
     view,
 )
+from bot.services.municipalities import fold
 from bot.services.outbox import enqueue_many
 from bot.services.users import Person, Role
 from storage.models import (
@@ -82,19 +83,20 @@ async def trainers(
             .where(EventTrainer.event_id == event_id)
         )
         members = [Member(user_id, name or "—") for user_id, name in rows]
-    return event, sorted(members, key=lambda m: m.name.casefold())
+    return event, sorted(members, key=lambda m: fold(m.name))
 
 
 def _matches(name: str, words: list[str]) -> bool:
-    folded = name.casefold()
+    folded = fold(name)
     return all(word in folded for word in words)
 
 
 async def find_trainers(
     db: async_sessionmaker[AsyncSession], actor: Person, event_id: int, query: str
 ) -> list[Member]:
-    """People with a staff role whose name contains every typed word (any case)."""
-    words = query.casefold().split()
+    """People with a staff role whose name contains every typed word (any case, with or
+    without diacritics: "berz" finds "Bērziņa")."""
+    words = fold(query).split()
     if not words or len(query) > 100:
         raise InvalidInput(N_("Please type a part of the trainer's name."))
     async with db() as session:
@@ -114,7 +116,7 @@ async def find_trainers(
             for user_id, name in rows
             if _matches(name, words) and user_id not in event.trainer_ids
         ]
-    return sorted(found, key=lambda m: m.name.casefold())[:SEARCH_LIMIT]
+    return sorted(found, key=lambda m: fold(m.name))[:SEARCH_LIMIT]
 
 
 async def add_trainer(
