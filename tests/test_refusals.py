@@ -95,3 +95,26 @@ async def test_the_card_shows_a_pending_request(sandbox: Sandbox) -> None:
     assert "📝 Pieteikties" not in card.button_labels
     replies = await anna.press_data(f"ev:r:{event}")  # an old card's button
     assert "Jūsu pieprasījums gaida organizatora lēmumu" in replies.last.text
+
+
+async def test_the_organiser_sets_when_registration_opens(sandbox: Sandbox, clock: Clock) -> None:
+    olga = await make_organiser(sandbox, 800, "Olga Organizatore")
+    closes = clock() + timedelta(days=10)
+    event = await make_event(sandbox, 800, title="Supervīzija", registration_deadline=closes)
+    tz = sandbox.settings.tz
+    await olga.send(f"/start event_{event}")
+    await olga.press("⚙️ Manage")
+    await olga.press("✏️ Edit")
+    replies = await olga.press("Registration opens")
+    assert replies.last.text.startswith("From when can people register?")
+    too_late = (closes + timedelta(days=1)).astimezone(tz).strftime("%d.%m.%Y %H:%M")
+    replies = await olga.send(too_late)
+    assert replies.texts == ["Registration must open before it closes."]
+    opens = (clock() + timedelta(days=2)).astimezone(tz).replace(second=0, microsecond=0)
+    replies = await olga.send(opens.strftime("%d.%m.%Y %H:%M"))
+    assert f"⏳ Registration opens on {EN.datetime(opens)}." in replies.last.text
+    await olga.press("⚙️ Manage")
+    await olga.press("✏️ Edit")
+    await olga.press("Registration opens")
+    replies = await olga.press("Clear")
+    assert "📝 Register" in replies.last.button_labels

@@ -55,6 +55,13 @@ async def test_strazde_summer_school_from_new_event_to_the_trainers_announcement
         sessions = list(await session.scalars(select(EventSession)))
     assert len(sessions) == 3
 
+    # Registration opens on 1 June, as announced.
+    await olga.send(f"/start event_{event.id}")
+    await olga.press("⚙️ Pārvaldīt")
+    await olga.press("✏️ Rediģēt")
+    await olga.press("Reģistrācijas sākums")
+    await olga.send("01.06.2027 09:00")
+
     # She attaches the trainer from the event's card, finding her by name.
     await olga.send(f"/start event_{event.id}")
     await olga.press("⚙️ Pārvaldīt")
@@ -70,8 +77,12 @@ async def test_strazde_summer_school_from_new_event_to_the_trainers_announcement
     async with sandbox.runtime.db() as session:  # type: ignore[union-attr]
         assert len(list(await session.scalars(select(EventTrainer)))) == 1
 
-    # A social worker from Talsi registers.
+    # A social worker from Talsi looks before registration opens, then registers.
     ieva = await onboard(sandbox, 702, "Ieva Kalniņa", language="lv", municipality="Talsi")
+    card = (await ieva.send(f"/start event_{event.id}")).last
+    assert "⏳ Reģistrācija sāksies" in card.text
+    assert "📝 Pieteikties" not in card.button_labels
+    clock.set(datetime(2027, 6, 1, 6, 0, tzinfo=UTC))  # 9:00 in Riga
     await ieva.send(f"/start event_{event.id}")
     await ieva.press("📝 Pieteikties")
     replies = await ieva.press("✅ Jā, pieteikties")
