@@ -89,6 +89,7 @@ async def approval_request(context: Context, outcome: Outcome, person: Person) -
 REASON_LIMIT = 500
 DECLINE = "decline_request"
 LIST_LIMIT = 20
+SHORT_LABEL = 18
 
 
 async def show_requests(
@@ -158,7 +159,9 @@ async def by_municipality(update: Update, context: Context) -> None:
         (f"✅ {place.name if place else code} ({count})", f"eqm:{event.id}:{code}")
         for place, code, count in named
     ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    # Two a row only when no label would be cut on a phone.
+    per_row = 2 if all(len(label) <= SHORT_LABEL for label, _ in buttons) else 1
+    rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
     rows.append([(tr._("◀ Back"), f"eq:{event.id}")])
     await say(update, tr._("Approve the requests from which municipality?"), rows, edit=True)
 
