@@ -71,7 +71,7 @@ async def test_an_abandoned_wizard_does_not_take_later_text_even_after_a_restart
         "Jūs neesat pabeiguši jaunu mācību izveidi. Jūsu ziņu es neizmantoju kā atbildi. "
         "Vai turpināt?"
     ]
-    assert replies.last.button_labels == ["▶ Turpināt izveidi", "✖ Atmest to"]
+    assert replies.last.button_labels == ["▶ Turpināt izveidi", "✖ Atmest"]
 
     await sandbox.stop_application()
     await sandbox.start_application()

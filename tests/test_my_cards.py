@@ -51,7 +51,7 @@ async def test_my_shows_a_readable_card_per_registration_in_latvian(
     assert lines[3] == "📍 Rīga, Zaķusalas krastmala 1"
     assert card.button_labels == [
         "ℹ️ Mācību apraksts",
-        "📆 Kalendāram",
+        "📆 Kalendārs",
         "✖ Atteikties no dalības",
     ]
     assert second.text.startswith("Supervīzija")
