@@ -35,6 +35,7 @@ class InputRoute:
     survives_commands: bool
     own_commands: frozenset[str] = frozenset()
     on_paused: Handler | None = None
+    own_buttons: tuple[str, ...] = ()
 
 
 _inputs: dict[str, InputRoute] = {}
@@ -48,12 +49,16 @@ def on_input(
     survives_commands: bool = False,
     own_commands: frozenset[str] = frozenset(),
     on_paused: Handler | None = None,
+    own_buttons: tuple[str, ...] = (),
 ) -> None:
     """Send messages to `handler` while the user's dialog is `name`. A command closes the
     dialog unless it `survives_commands` (a long wizard the user resumes later): then a
-    command other than `own_commands` pauses it, and text while it is paused goes to
-    `on_paused` (which offers to continue) instead of being taken as an answer."""
-    _inputs[name] = InputRoute(handler, ttl, survives_commands, own_commands, on_paused)
+    command other than `own_commands`, or a button whose data does not start with one of
+    `own_buttons`, pauses it, and text while it is paused goes to `on_paused` (which
+    offers to continue) instead of being taken as an answer."""
+    _inputs[name] = InputRoute(
+        handler, ttl, survives_commands, own_commands, on_paused, own_buttons
+    )
 
 
 def command_of(text: str) -> str | None:
@@ -128,6 +133,17 @@ async def _route_button(update: Update, context: Context) -> None:
         context.answered = True
         await query.answer(tr._("Let's finish setting up your profile first."), show_alert=True)
         raise ApplicationHandlerStop
+    dialog = person.dialog
+    route = _inputs.get(dialog.name) if dialog is not None else None
+    if (
+        dialog is not None
+        and route is not None
+        and route.survives_commands
+        and not dialog.data.get(dialogs.PAUSED)
+        and not (query.data or "").startswith(route.own_buttons or ("\0",))
+    ):
+        # Gone to another part of the bot: keep the wizard, but not for the next text.
+        await dialogs.set_paused(context.runtime.db, person.id, dialog.name, True)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -234,6 +234,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         survives_commands=True,
         own_commands=frozenset({"new_event"}),
         on_paused=offer_to_continue,
+        own_buttons=("nw:",),
     )
     steps = "|".join(step.value for step in Step)
     application.add_handler(CommandHandler("new_event", new_event))

@@ -103,3 +103,17 @@ async def test_cancel_before_onboarding_keeps_onboarding(sandbox: Sandbox) -> No
     await newcomer.send("/start")
     replies = await newcomer.send("/cancel")
     assert replies.texts[0] == "Let's finish setting up your profile first."
+
+
+async def test_pressing_buttons_elsewhere_also_pauses_the_wizard(sandbox: Sandbox) -> None:
+    olga = await make_organiser(sandbox, 700, "Olga Organizatore")
+    await olga.send("/new_event")
+    await olga.send("Supervīzija")
+    await olga.press("📅 Trainings")  # on the main menu from before: no command typed
+    replies = await olga.send("Test")
+    assert replies.texts[0].startswith("You have an unfinished training Supervīzija.")
+    replies = await olga.press("▶ Continue the training")
+    assert "A short description" in replies.last.text
+    await olga.press("Skip")  # the wizard's own buttons keep it going
+    replies = await olga.send("Strazde")
+    assert "online link" in replies.last.text
