@@ -19,6 +19,7 @@ from bot.services import dialogs, event_team
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, Stale
 from bot.services.event_builder import parse_date
 from bot.services.events import EventStatus, EventView, view
+from bot.services.users import Person
 from handlers.common import Buttons, Context, explain, guarded, say, who
 from handlers.events import show_card
 
@@ -231,6 +232,22 @@ async def ask_copy(update: Update, context: Context) -> None:
     await ask(update, context, "copy", {"event_id": event_id}, f"ee:{event_id}")
 
 
+async def copy_once(context: Context, person: Person, event_id: int, text: str) -> int:
+    """Claim the dialog step first, so the same message handled twice makes one copy."""
+    runtime, user_id = context.runtime, person.id
+    first_day = parse_date(text)
+    now = runtime.clock()
+    if not await dialogs.move_dialog(runtime.db, user_id, TEAM, "copy", "copying", now=now):
+        raise Stale()
+    try:
+        return await event_team.copy_event(
+            runtime.db, person, event_id, first_day, now, runtime.settings.tz
+        )
+    except Exception:
+        await dialogs.move_dialog(runtime.db, user_id, TEAM, "copying", "copy", now=now)
+        raise
+
+
 # -- typed input ----------------------------------------------------------------------------
 
 
@@ -249,14 +266,7 @@ async def typed(update: Update, context: Context) -> None:
             await search_trainer(update, context, int(data["event_id"]), text)
             return
         if dialog.step == "copy":
-            new_id = await event_team.copy_event(
-                runtime.db,
-                person,
-                int(data["event_id"]),
-                parse_date(text),
-                runtime.clock(),
-                runtime.settings.tz,
-            )
+            new_id = await copy_once(context, person, int(data["event_id"]), text)
             await dialogs.close_dialog(runtime.db, person.id, TEAM)
             await say(update, tr._("📄 The copy is saved as a draft. Check it and publish it."))
             await show_card(update, context, new_id, edit=False)
