@@ -312,6 +312,8 @@ async def render_moved(runtime: Runtime, due: Due, tr: Translator) -> Outgoing |
     try:
         async with runtime.db() as session:
             event: EventView = await view(session, int(payload["event_id"]), staff_details=False)
+            if not await event_team.still_registered(session, event.id, due.user_id):
+                return None  # cancelled since the move: nothing to tell
         old = (
             datetime.fromisoformat(payload["old_start"]),
             datetime.fromisoformat(payload["old_end"]),

@@ -82,8 +82,15 @@ async def test_sessions_are_added_moved_and_deleted_and_registrants_told(
     first = START + timedelta(days=10)  # 17 January, 10:00 Riga
     event_id, [session_id] = await create_event(sandbox, 501, [(first, first + timedelta(hours=4))])
     anna = await onboard(sandbox, 1001, "Anna Bērziņa")
+    berta = await onboard(sandbox, 1002, "Berta Kalniņa")
     await register(anna, event_id)
-    reminders = await rows(sandbox, Delivery, Delivery.kind == "reminder")
+    await register(berta, event_id)
+    reminders = await rows(
+        sandbox,
+        Delivery,
+        Delivery.kind == "reminder",
+        Delivery.user_id == await user_id(sandbox, 1001),
+    )
     assert {r.due_at for r in reminders} == {first - timedelta(days=1), first - timedelta(hours=1)}
 
     await olga.send(f"/start event_{event_id}")
@@ -105,7 +112,7 @@ async def test_sessions_are_added_moved_and_deleted_and_registrants_told(
     replies = await olga.send("16.01.2030 10:00-14:00")
     assert (
         replies.texts[0]
-        == "✅ The session is moved to Wed, January 16, 10:00–14:00; 1 person will be told."
+        == "✅ The session is moved to Wed, January 16, 10:00–14:00; 2 people will be told."
     )
     moved = first - timedelta(days=1)
     pending = await rows(
@@ -118,6 +125,7 @@ async def test_sessions_are_added_moved_and_deleted_and_registrants_told(
     assert {r.due_at for r in pending} == {moved - timedelta(days=1), moved - timedelta(hours=1)}
     assert sandbox.application is not None
     await dispatch_due(sandbox.application)
+    assert len([t for t in berta.replies_since(0).texts if "has moved" in t]) == 1
     told = [t for t in anna.replies_since(0).texts if "has moved" in t]
     assert told == [
         "🗓 A session of Ģimenes asistentu kurss has moved.\n"

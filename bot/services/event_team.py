@@ -286,6 +286,15 @@ async def move_session(
         return Moved(await view(session, row.event_id), told)
 
 
+async def still_registered(session: AsyncSession, event_id: int, user_id: int) -> bool:
+    status = await session.scalar(
+        select(Registration.status).where(
+            Registration.event_id == event_id, Registration.user_id == user_id
+        )
+    )
+    return status in {s.value for s in ACTIVE}
+
+
 async def _forget_planned_surveys(session: AsyncSession, session_id: int) -> None:
     """Survey invitations not yet sent for this session go; the planner makes them again
     from the new times (their keys must be free for that)."""
