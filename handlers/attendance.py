@@ -3,15 +3,17 @@ participants send /checkin CODE."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from html import escape
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import Translator
-from bot.services import attendance
+from bot.services import attendance, dialogs
+from bot.services.errors import ServiceError
 from bot.services.events import SessionView
-from handlers.common import Context, guarded, say, who
+from handlers.common import Context, explain, guarded, say, who
 from handlers.events import hours_text
 from handlers.paging import navigation, shorten
 
@@ -150,12 +152,47 @@ async def toggle(update: Update, context: Context) -> None:
     await show_roster(update, tr, found)
 
 
+CHECKIN = "checkin"
+
+
+async def ask_code(update: Update, context: Context) -> None:
+    """Wait for the code in the next message."""
+    person, tr = await who(update, context)
+    await dialogs.open_dialog(
+        context.runtime.db, person.id, CHECKIN, "code", {}, context.runtime.clock()
+    )
+    await say(update, tr._("Send the check-in code the trainer shows (four characters)."))
+
+
 @guarded
 async def checkin_command(update: Update, context: Context) -> None:
+    code = " ".join(context.args or [])
+    if not code.strip():
+        await ask_code(update, context)
+        return
+    await check_in(update, context, code)
+
+
+@guarded
+async def checkin_button(update: Update, context: Context) -> None:
+    await ask_code(update, context)
+
+
+async def code_typed(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
-    done = await attendance.check_in(
-        context.runtime.db, person, " ".join(context.args or []), context.runtime.clock()
-    )
+    message = update.effective_message
+    text = (message.text or "") if message is not None else ""
+    try:
+        await check_in(update, context, text)
+    except ServiceError as error:  # a wrong code: the next message is tried again
+        await say(update, explain(tr, error))
+        return
+    await dialogs.close_dialog(context.runtime.db, person.id, CHECKIN)
+
+
+async def check_in(update: Update, context: Context, code: str) -> None:
+    person, tr = await who(update, context)
+    done = await attendance.check_in(context.runtime.db, person, code, context.runtime.clock())
     title = escape(done.event.title)
     if done.already:
         text = tr._("You are already checked in for <b>{title}</b>.", title=title)
@@ -172,7 +209,11 @@ async def checkin_command(update: Update, context: Context) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
+    from handlers.dialogs import on_input
+
+    on_input(CHECKIN, code_typed, ttl=timedelta(minutes=15))
     application.add_handler(CommandHandler("checkin", checkin_command))
+    application.add_handler(CallbackQueryHandler(checkin_button, pattern=r"^my:ci$"))
     application.add_handler(
         CallbackQueryHandler(sessions, pattern=r"^as:(\d{1,9})(?::(\d{1,4}))?$")
     )

@@ -15,6 +15,7 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.services import dialogs
 from bot.services.dialogs import ONBOARDING
+from bot.services.faq_questions import SEARCHED
 from handlers.common import Context, Handler, is_private, say, who
 from handlers.onboarding import resume
 
@@ -32,17 +33,32 @@ class InputRoute:
     handler: Handler
     ttl: timedelta
     survives_commands: bool
+    own_commands: frozenset[str] = frozenset()
+    on_paused: Handler | None = None
+    own_buttons: tuple[str, ...] = ()
 
 
 _inputs: dict[str, InputRoute] = {}
 
 
 def on_input(
-    name: str, handler: Handler, ttl: timedelta = DEFAULT_TTL, *, survives_commands: bool = False
+    name: str,
+    handler: Handler,
+    ttl: timedelta = DEFAULT_TTL,
+    *,
+    survives_commands: bool = False,
+    own_commands: frozenset[str] = frozenset(),
+    on_paused: Handler | None = None,
+    own_buttons: tuple[str, ...] = (),
 ) -> None:
     """Send messages to `handler` while the user's dialog is `name`. A command closes the
-    dialog unless it `survives_commands` (a long wizard the user resumes later)."""
-    _inputs[name] = InputRoute(handler, ttl, survives_commands)
+    dialog unless it `survives_commands` (a long wizard the user resumes later): then a
+    command other than `own_commands`, or a button whose data does not start with one of
+    `own_buttons`, pauses it, and text while it is paused goes to `on_paused` (which
+    offers to continue) instead of being taken as an answer."""
+    _inputs[name] = InputRoute(
+        handler, ttl, survives_commands, own_commands, on_paused, own_buttons
+    )
 
 
 def command_of(text: str) -> str | None:
@@ -63,6 +79,9 @@ async def route(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     command = command_of(message.text or "")
     dialog = person.dialog
+    if command == "cancel" and person.onboarded:
+        await cancel(update, context)
+        raise ApplicationHandlerStop
     if dialog is not None and dialog.name != ONBOARDING:
         route = _inputs.get(dialog.name)
         ttl = route.ttl if route else DEFAULT_TTL
@@ -72,6 +91,8 @@ async def route(update: Update, context: Context) -> None:
             await dialogs.close_dialog(context.runtime.db, person.id)
             person, tr = await who(update, context, fresh=True)
             dialog = None
+        elif command is not None and route and command not in route.own_commands:
+            await dialogs.set_paused(context.runtime.db, person.id, dialog.name, True)
     if command is not None:
         if not person.onboarded and command not in OPEN_COMMANDS:
             await say(update, tr._("Let's finish setting up your profile first."))
@@ -79,11 +100,27 @@ async def route(update: Update, context: Context) -> None:
             raise ApplicationHandlerStop
         return
     if dialog is not None and dialog.name in _inputs:
-        await _inputs[dialog.name].handler(update, context)
+        route = _inputs[dialog.name]
+        if dialog.data.get(dialogs.PAUSED) and route.on_paused is not None:
+            await route.on_paused(update, context)
+        else:
+            await route.handler(update, context)
         raise ApplicationHandlerStop
     if not person.onboarded:
         await resume(update, context)
         raise ApplicationHandlerStop
+
+
+async def cancel(update: Update, context: Context) -> None:
+    """/cancel: leave whatever dialog is open (never onboarding)."""
+    person, tr = await who(update, context)
+    waiting = person.dialog is not None and person.dialog.name != SEARCHED
+    await dialogs.close_dialog(context.runtime.db, person.id)
+    await who(update, context, fresh=True)
+    if waiting:
+        await say(update, tr._("✖ Cancelled. Send /help to see what I can do."))
+    else:
+        await say(update, tr._("There is nothing to cancel."))
 
 
 async def _route_button(update: Update, context: Context) -> None:
@@ -96,6 +133,17 @@ async def _route_button(update: Update, context: Context) -> None:
         context.answered = True
         await query.answer(tr._("Let's finish setting up your profile first."), show_alert=True)
         raise ApplicationHandlerStop
+    dialog = person.dialog
+    route = _inputs.get(dialog.name) if dialog is not None else None
+    if (
+        dialog is not None
+        and route is not None
+        and route.survives_commands
+        and not dialog.data.get(dialogs.PAUSED)
+        and not (query.data or "").startswith(route.own_buttons or ("\0",))
+    ):
+        # Gone to another part of the bot: keep the wizard, but not for the next text.
+        await dialogs.set_paused(context.runtime.db, person.id, dialog.name, True)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

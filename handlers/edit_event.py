@@ -25,6 +25,7 @@ FIELD_LABELS: dict[str, str] = {
     "municipality_limit": N_("Seats per municipality"),
     "needs_approval": N_("Approval"),
     "registration_deadline": N_("Registration deadline"),
+    "registration_opens_at": N_("Registration opens"),
 }
 PROMPTS: dict[str, str] = {
     "title": N_("Send the new title (at most 150 characters)."),
@@ -34,13 +35,28 @@ PROMPTS: dict[str, str] = {
     "capacity": N_("Send the new number of seats."),
     "municipality_limit": N_("Send the new limit per municipality."),
     "registration_deadline": N_("Send the new deadline as DD.MM.YYYY HH:MM."),
+    "registration_opens_at": N_(
+        "From when can people register? Send DD.MM.YYYY HH:MM, or clear it to open "
+        "registration now."
+    ),
 }
-CLEARABLE = {"description", "place", "online_url", "municipality_limit", "registration_deadline"}
+CLEARABLE = {
+    "description",
+    "place",
+    "online_url",
+    "municipality_limit",
+    "registration_deadline",
+    "registration_opens_at",
+}
 
 
 def field_buttons(tr: Translator, event_id: int) -> Buttons:
     fields = [(tr._(label), f"ef:{event_id}:{name}") for name, label in FIELD_LABELS.items()]
     rows = [fields[i : i + 2] for i in range(0, len(fields), 2)]
+    rows.append(
+        [(tr._("👩‍🏫 Trainers"), f"et:{event_id}"), (tr._("🗓 Sessions"), f"ess:{event_id}")]
+    )
+    rows.append([(tr._("📄 Copy as a new draft"), f"ecp:{event_id}")])
     rows.append([(tr._("◀ Back"), f"ea:{event_id}")])
     return rows
 
@@ -51,6 +67,8 @@ async def choose_field(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     event = await event_for(context.runtime.db, person, int(context.matches[0].group(1)))
     require_manage(person, event)
+    if person.dialog is not None and person.dialog.name in (EDIT, "event_team"):
+        await dialogs.close_dialog(context.runtime.db, person.id, person.dialog.name)
     await say(
         update,
         tr._("What do you want to change in <b>{title}</b>?", title=escape(event.title)),
@@ -75,7 +93,9 @@ async def ask_value(update: Update, context: Context) -> None:
         ]
         await say(update, tr._(FIELD_LABELS[name]), rows, edit=True)
         return
-    await dialogs.open_dialog(context.runtime.db, person.id, EDIT, name, {"event_id": event_id})
+    await dialogs.open_dialog(
+        context.runtime.db, person.id, EDIT, name, {"event_id": event_id}, context.runtime.clock()
+    )
     rows = [[(tr._("Clear"), f"ev:set:{event_id}:clear")]] if name in CLEARABLE else []
     await say(update, tr._(PROMPTS[name]), rows, edit=True)
 
@@ -92,7 +112,7 @@ def parse(name: str, text: str, context: Context) -> object:
         return builder.clean_url(text)
     if name in ("capacity", "municipality_limit"):
         return builder.parse_count(text)
-    if name == "registration_deadline":
+    if name in ("registration_deadline", "registration_opens_at"):
         moment = builder.parse_moment(text, settings.tz)
         if moment <= context.runtime.clock():
             raise InvalidInput(N_("That time is in the past. Please send a future date."))

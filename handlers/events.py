@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 
 from telegram import InputFile, Update
@@ -9,14 +10,18 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import Translator
 from bot.services import events as events_service
-from bot.services import registration
+from bot.services import my_trainings, registration
 from bot.services.calendar import event_calendar
 from bot.services.events import EventStatus, EventView, RegStatus, can_manage, can_staff
-from bot.services.registration import Outcome, Promotion
+from bot.services.municipalities import get as municipality
+from bot.services.my_trainings import Card
+from bot.services.registration import Closed, Outcome, Promotion, Standing
+from bot.services.surveys import new_token
 from bot.services.users import Person
-from handlers.common import Buttons, Context, deep_links, guarded, say, who
+from handlers.common import Buttons, Context, deep_links, explain, guarded, say, who
 from handlers.notify import notify
 from handlers.paging import navigation
+from handlers.surveys import start_data
 
 MAX_SESSIONS_ON_CARD = 8
 DESCRIPTION_ON_CARD = 600
@@ -54,7 +59,54 @@ def seats_text(tr: Translator, event: EventView) -> str:
     )
 
 
-def card_text(tr: Translator, event: EventView, person: Person, bot_username: str) -> str:
+def municipality_full_text(tr: Translator, event: EventView, code: str | None) -> str:
+    place = municipality(code or "")
+    return tr._(
+        "🏘 No seats are left for {municipality} (at most {limit} per municipality).",
+        municipality=escape(place.name if place else code or "—"),
+        limit=event.municipality_limit,
+    )
+
+
+def standing_text(tr: Translator, standing: Standing) -> str | None:
+    if standing.status == RegStatus.CONFIRMED:
+        return tr._("✅ You have a seat at this training.")
+    if standing.status == RegStatus.WAITING:
+        return tr._("⏳ You are number {position} on the waiting list.", position=standing.position)
+    if standing.status == RegStatus.PENDING:
+        return tr._("📨 Your request is waiting for the organiser's decision.")
+    return None
+
+
+def registration_state(
+    tr: Translator, event: EventView, person: Person, standing: Standing | None, now: datetime
+) -> list[str]:
+    """What the person can do about registering, and why not when they cannot."""
+    if event.status != EventStatus.PUBLISHED or standing is None:
+        return []
+    mine = standing_text(tr, standing)
+    if mine:
+        return [mine]
+    try:
+        registration.check_open(event, now)
+    except Closed as error:
+        return [f"⏳ {explain(tr, error)}"]
+    lines = []
+    if event.closes_at:
+        lines.append(tr._("⏳ Registration until {when}", when=tr.datetime(event.closes_at)))
+    if standing.municipality_full and event.seats_left > 0:
+        lines.append(municipality_full_text(tr, event, person.municipality))
+    return lines
+
+
+def card_text(
+    tr: Translator,
+    event: EventView,
+    person: Person,
+    bot_username: str,
+    standing: Standing | None = None,
+    now: datetime | None = None,
+) -> str:
     lines = [f"<b>{escape(event.title)}</b>"]
     if event.status == EventStatus.DRAFT:
         lines.append(tr._("📝 Draft: not visible to participants"))
@@ -68,8 +120,11 @@ def card_text(tr: Translator, event: EventView, person: Person, bot_username: st
     lines.append(seats_text(tr, event))
     if event.municipality_limit:
         lines.append(tr._("🏘 At most {limit} per municipality", limit=event.municipality_limit))
-    if event.closes_at:
-        lines.append(tr._("⏳ Registration until {when}", when=tr.datetime(event.closes_at)))
+    if now is None:
+        if event.closes_at:
+            lines.append(tr._("⏳ Registration until {when}", when=tr.datetime(event.closes_at)))
+    else:
+        lines += registration_state(tr, event, person, standing, now)
     if event.needs_approval:
         lines.append(tr._("✋ Registrations are approved by the organiser"))
     total = len(event.sessions)
@@ -102,10 +157,34 @@ def card_text(tr: Translator, event: EventView, person: Person, bot_username: st
     return "\n".join(lines)
 
 
-def card_buttons(tr: Translator, event: EventView, person: Person) -> Buttons:
+def register_button(
+    tr: Translator, event: EventView, standing: Standing | None, now: datetime | None
+) -> tuple[str, str] | None:
+    if event.status != EventStatus.PUBLISHED:
+        return None
+    if standing is not None and standing.registration_id is not None:
+        return (tr._("✖ Cancel my registration"), f"my:c:{standing.registration_id}")
+    if now is not None:
+        try:
+            registration.check_open(event, now)
+        except Closed:
+            return None
+    if standing is not None and standing.municipality_full and not event.needs_approval:
+        return (tr._("⏳ Join the waiting list"), f"ev:r:{event.id}")
+    return (tr._("📝 Register"), f"ev:r:{event.id}")
+
+
+def card_buttons(
+    tr: Translator,
+    event: EventView,
+    person: Person,
+    standing: Standing | None = None,
+    now: datetime | None = None,
+) -> Buttons:
     rows: list[list[tuple[str, str]]] = []
-    if event.status == EventStatus.PUBLISHED:
-        rows.append([(tr._("📝 Register"), f"ev:r:{event.id}")])
+    button = register_button(tr, event, standing, now)
+    if button:
+        rows.append([button])
     if event.status == EventStatus.DRAFT and can_manage(person, event):
         rows.append([(tr._("✅ Publish"), f"ev:pub:{event.id}")])
     rows.append([(tr._("📆 Add to calendar"), f"ev:ics:{event.id}")])
@@ -118,8 +197,10 @@ def card_buttons(tr: Translator, event: EventView, person: Person) -> Buttons:
 async def show_card(update: Update, context: Context, event_id: int, *, edit: bool) -> None:
     person, tr = await who(update, context)
     event = await events_service.event_for(context.runtime.db, person, event_id)
-    text = card_text(tr, event, person, context.bot.username)
-    await say(update, text, card_buttons(tr, event, person), edit=edit)
+    now = context.runtime.clock()
+    standing = await registration.standing(context.runtime.db, person, event)
+    text = card_text(tr, event, person, context.bot.username, standing, now)
+    await say(update, text, card_buttons(tr, event, person, standing, now), edit=edit)
 
 
 async def show_catalogue(update: Update, context: Context, page: int, *, edit: bool) -> None:
@@ -178,12 +259,31 @@ async def ask_to_register(update: Update, context: Context) -> None:
         context.runtime.db, person, int(context.matches[0].group(1))
     )
     registration.check_open(event, context.runtime.clock())
+    standing = await registration.standing(context.runtime.db, person, event)
     title = escape(event.title)
+    rows: Buttons
+    if standing.status is not None:
+        text = tr._("You are already registered for <b>{title}</b>.", title=title)
+        mine = standing_text(tr, standing)
+        rows = [[(tr._("◀ Back"), f"ev:{event.id}")]]
+        await say(update, f"{text}\n{mine}", rows, edit=True)
+        return
     if event.needs_approval:
         text = tr._(
             "Ask to join <b>{title}</b>? The organiser will approve or decline.", title=title
         )
         label = tr._("✅ Send request")
+    elif event.seats_left > 0 and standing.municipality_full:
+        text = (
+            municipality_full_text(tr, event, person.municipality)
+            + "\n"
+            + tr._(
+                "Join the waiting list for <b>{title}</b>? You get a seat automatically when "
+                "one frees up.",
+                title=title,
+            )
+        )
+        label = tr._("⏳ Join the waiting list")
     elif event.seats_left > 0:
         text = tr._(
             "Register for <b>{title}</b> ({dates})?", title=title, dates=dates_text(tr, event)
@@ -200,7 +300,7 @@ async def ask_to_register(update: Update, context: Context) -> None:
     await say(update, text, rows, edit=True)
 
 
-def outcome_text(tr: Translator, outcome: Outcome) -> str:
+def outcome_text(tr: Translator, outcome: Outcome, municipality_name: str = "—") -> str:
     title = escape(outcome.event.title)
     if outcome.already:
         prefix = tr._("You are already registered for <b>{title}</b>.", title=title)
@@ -220,6 +320,16 @@ def outcome_text(tr: Translator, outcome: Outcome) -> str:
             "The calendar file below has every session.",
             title=title,
             when=when,
+        )
+    if outcome.status == RegStatus.WAITING and outcome.municipality_full:
+        return tr._(
+            "⏳ No seats are left for {municipality} (at most {limit} per municipality). "
+            "You are number {position} on the waiting list for <b>{title}</b>; I will tell "
+            "you as soon as a seat frees up.",
+            municipality=escape(municipality_name),
+            limit=outcome.event.municipality_limit,
+            position=outcome.position,
+            title=title,
         )
     if outcome.status == RegStatus.WAITING:
         return tr._(
@@ -249,9 +359,9 @@ async def confirm_registration(update: Update, context: Context) -> None:
     outcome = await registration.register(
         context.runtime.db, person, int(context.matches[0].group(1)), context.runtime.clock()
     )
-    await say(
-        update, outcome_text(tr, outcome), [[(tr._("📋 My registrations"), "my:list")]], edit=True
-    )
+    place = municipality(person.municipality or "")
+    text = outcome_text(tr, outcome, place.name if place else person.municipality or "—")
+    await say(update, text, [[(tr._("📋 My registrations"), "my:list")]], edit=True)
     if outcome.status == RegStatus.CONFIRMED and not outcome.already:
         await send_calendar(update, context, outcome.event)
     if outcome.status == RegStatus.PENDING and not outcome.already:
@@ -297,35 +407,72 @@ def status_text(tr: Translator, status: RegStatus, position: int | None) -> str:
     return tr._("waiting for approval")
 
 
+MY_CARDS = 10
+
+
+def my_card(tr: Translator, card: Card, now: datetime) -> tuple[str, Buttons]:
+    """One registration: status, next session, place or link, hours; and its buttons."""
+    item, event = card.item, card.event_view
+    lines = [f"<b>{escape(event.title)}</b>"]
+    if event.status == EventStatus.CANCELLED:
+        lines.append(tr._("❌ Cancelled"))
+    else:
+        standing = Standing(item.id, item.status, item.position, False)
+        lines.append(standing_text(tr, standing) or "")
+    session = card.next_session
+    if session is not None and event.status != EventStatus.CANCELLED:
+        when = f"{tr.short_date(session.starts_at)}, {tr.time(session.starts_at)}–"
+        when += tr.time(session.ends_at)
+        lines.append(tr._("🗓 Next session: {when}", when=when))
+        place = session.place or event.place
+        if place:
+            lines.append(f"📍 {escape(place)}")
+        if event.online_url:
+            lines.append(tr._("💻 Online: {url}", url=escape(event.online_url)))
+    if item.status == RegStatus.CONFIRMED and event.total_hours:
+        lines.append(
+            "⏱ "
+            + tr._(
+                "{attended} of {total} hours",
+                attended=hours_text(tr, item.attended_hours),
+                total=hours_text(tr, event.total_hours),
+            )
+        )
+    rows: list[list[tuple[str, str]]] = []
+    if card.checkin_open:
+        rows.append([(tr._("✅ Check in now"), "my:ci")])
+    for found in card.surveys:
+        token = new_token() if found.target.survey.anonymous else None
+        label = tr._("📝 Feedback: session {number}", number=found.target.number)
+        rows.append([(label, start_data(found.target, token))])
+    rows.append(
+        [(tr._("ℹ️ Event card"), f"ev:{event.id}"), (tr._("📆 Calendar"), f"ev:ics:{event.id}")]
+    )
+    if event.status == EventStatus.PUBLISHED:
+        rows.append([(tr._("✖ Cancel my registration"), f"my:c:{item.id}")])
+    return "\n".join(lines), rows
+
+
 async def show_mine(update: Update, context: Context, *, edit: bool) -> None:
     person, tr = await who(update, context)
-    mine = await registration.mine(context.runtime.db, person, context.runtime.clock())
-    if not mine:
+    now = context.runtime.clock()
+    found = await my_trainings.cards(context.runtime.db, person, now)
+    if not found:
         await say(
             update,
             tr._("You have no registrations. See /events for upcoming trainings."),
             edit=edit,
         )
         return
-    lines = [tr._("<b>My registrations</b>")]
-    rows: list[list[tuple[str, str]]] = []
-    for item in mine:
-        event = item.event
-        when = tr.short_date(event.starts_at) if event.starts_at else "—"
-        state = status_text(tr, item.status, item.position)
-        line = f"• <b>{escape(event.title)}</b> — {when}; {state}"
-        if item.status == RegStatus.CONFIRMED and event.total_hours:
-            line += "; " + tr._(
-                "{attended} of {total} hours",
-                attended=hours_text(tr, item.attended_hours),
-                total=hours_text(tr, event.total_hours),
-            )
-        if event.status == EventStatus.CANCELLED:
-            line += " — " + tr._("❌ Cancelled")
-        lines.append(line)
-        if event.status == EventStatus.PUBLISHED:
-            rows.append([(tr._("✖ Cancel: {title}", title=event.title[:30]), f"my:c:{item.id}")])
-    await say(update, "\n".join(lines), rows, edit=edit)
+    header = tr._("<b>My registrations</b>")
+    if len(found) > MY_CARDS:
+        header += "\n" + tr.ngettext(
+            "The {count} nearest are shown.", "The {count} nearest are shown.", MY_CARDS
+        )
+    await say(update, header, edit=edit)
+    for card in found[:MY_CARDS]:
+        text, rows = my_card(tr, card, now)
+        await say(update, text, rows)
 
 
 @guarded

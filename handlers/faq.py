@@ -133,6 +133,7 @@ async def show_matches(update: Update, context: Context, text: str) -> None:
             query=escape(short(text)),
         )
         rows = [[ask_button(tr)], [(tr._("📚 All topics"), "faq:home")]]
+    await faq_questions.remember_search(context.runtime.db, person, text, context.runtime.clock())
     await say(update, message, rows)
 
 
@@ -202,7 +203,18 @@ async def vote_button(update: Update, context: Context) -> None:
 @guarded
 async def ask_button_pressed(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
-    await faq_questions.start_question(context.runtime.db, person)
+    searched = await faq_questions.start_question(
+        context.runtime.db, person, context.runtime.clock()
+    )
+    if searched:
+        text = tr._(
+            "Send this question to the organisers?\n\n<i>{question}</i>\n\nOr type another "
+            "question in one message. They will answer here in this chat.",
+            question=escape(searched),
+        )
+        rows = [[(tr._("📨 Send this question"), "faq:as")], [(tr._("Cancel"), "faq:x")]]
+        await say(update, text, rows)
+        return
     text = tr._(
         "Type your question for the organisers in one message (up to {limit} characters). "
         "They will answer here in this chat.",
@@ -212,16 +224,30 @@ async def ask_button_pressed(update: Update, context: Context) -> None:
 
 
 @guarded
+async def send_searched(update: Update, context: Context) -> None:
+    """ "Send this question": the text the person searched the FAQ for, without retyping."""
+    person, _ = await who(update, context)
+    question = faq_questions.suggested(person)
+    await drop_buttons(update)
+    await send_question(update, context, question)
+
+
+@guarded
 async def question_typed(update: Update, context: Context) -> None:
     """The message typed while the ask dialog is open."""
-    person, tr = await who(update, context)
+    _, tr = await who(update, context)
     message = update.effective_message
     if message is None or message.text is None:
         await say(update, tr._("Please type your question as a text message."))
         return
+    await send_question(update, context, message.text)
+
+
+async def send_question(update: Update, context: Context, question_text: str) -> None:
+    person, tr = await who(update, context)
     settings = context.runtime.settings
     asked = await faq_questions.ask(
-        context.runtime.db, person, message.text, settings.admin_ids, settings.default_language
+        context.runtime.db, person, question_text, settings.admin_ids, settings.default_language
     )
     await say(
         update,
@@ -307,6 +333,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(entry_button, pattern=r"^faq:e:(\d{1,9})$"))
     application.add_handler(CallbackQueryHandler(vote_button, pattern=r"^faq:h:(\d{1,9}):([01])$"))
     application.add_handler(CallbackQueryHandler(ask_button_pressed, pattern=r"^faq:ask$"))
+    application.add_handler(CallbackQueryHandler(send_searched, pattern=r"^faq:as$"))
     application.add_handler(CallbackQueryHandler(cancel_button, pattern=r"^faq:x$"))
     application.add_handler(InlineQueryHandler(inline_query))
     # Plain text typed in a private chat is searched by handlers/fallback.py, last, so that

@@ -22,6 +22,7 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("start", N_("Start or open the main menu")),
     Command("help", N_("What I can do")),
+    Command("cancel", N_("Stop what you are doing (a question, a form)")),
     Command("events", N_("Upcoming trainings")),
     Command("my", N_("My registrations and hours")),
     Command("checkin", N_("Check in to a session with the trainer's code")),

@@ -101,7 +101,9 @@ async def ask(update: Update, tr: Translator, wizard: Wizard) -> None:
 async def new_event(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     unfinished = await wizard_service.current(context.runtime.db, person)
-    wizard = await wizard_service.begin(context.runtime.db, person, fresh=False)
+    wizard = await wizard_service.begin(
+        context.runtime.db, person, fresh=False, now=context.runtime.clock()
+    )
     if unfinished is not None:
         await say(
             update,
@@ -115,7 +117,10 @@ async def new_event(update: Update, context: Context) -> None:
 async def restart(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     await drop_buttons(update)
-    await ask(update, tr, await wizard_service.begin(context.runtime.db, person, fresh=True))
+    wizard = await wizard_service.begin(
+        context.runtime.db, person, fresh=True, now=context.runtime.clock()
+    )
+    await ask(update, tr, wizard)
 
 
 async def typed(update: Update, context: Context) -> None:
@@ -148,7 +153,9 @@ async def pressed(update: Update, context: Context) -> None:
     assert context.matches
     person, tr = await who(update, context)
     step, choice = context.matches[0].group(1, 2)
-    wizard = await wizard_service.choose(context.runtime.db, person, Step(step), choice)
+    wizard = await wizard_service.choose(
+        context.runtime.db, person, Step(step), choice, context.runtime.clock()
+    )
     await drop_buttons(update)
     await ask(update, tr, wizard)
 
@@ -170,6 +177,45 @@ async def save(update: Update, context: Context) -> None:
     await say(update, text, [[(tr._("Open the card"), f"ev:{event_id}")]])
 
 
+async def offer_to_continue(update: Update, context: Context) -> None:
+    """Text while the wizard is paused (the organiser went on to other commands): not an
+    answer; offer to go back to it."""
+    person, tr = await who(update, context)
+    wizard = await wizard_service.current(context.runtime.db, person)
+    if wizard is None:
+        return
+    title = wizard.data.get("title")
+    text = (
+        tr._(
+            "You have an unfinished training <b>{title}</b>. I did not take your message "
+            "as one of its answers. Continue it?",
+            title=escape(title),
+        )
+        if title
+        else tr._(
+            "You have an unfinished new training. I did not take your message as one of "
+            "its answers. Continue it?"
+        )
+    )
+    rows = [
+        [(tr._("▶ Continue the training"), "nw:resume")],
+        [(tr._("✖ Discard it"), "nw:cancel")],
+    ]
+    await say(update, text, rows)
+
+
+@guarded
+async def resume(update: Update, context: Context) -> None:
+    person, tr = await who(update, context)
+    if await wizard_service.current(context.runtime.db, person) is None:
+        raise wizard_service.Stale()
+    await drop_buttons(update)
+    wizard = await wizard_service.begin(
+        context.runtime.db, person, fresh=False, now=context.runtime.clock()
+    )
+    await ask(update, tr, wizard)
+
+
 @guarded
 async def cancel(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
@@ -181,10 +227,19 @@ async def cancel(update: Update, context: Context) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     from handlers.dialogs import on_input
 
-    on_input(WIZARD, typed, ttl=timedelta(days=14), survives_commands=True)
+    on_input(
+        WIZARD,
+        typed,
+        ttl=timedelta(days=14),
+        survives_commands=True,
+        own_commands=frozenset({"new_event"}),
+        on_paused=offer_to_continue,
+        own_buttons=("nw:",),
+    )
     steps = "|".join(step.value for step in Step)
     application.add_handler(CommandHandler("new_event", new_event))
     application.add_handler(CallbackQueryHandler(restart, pattern=r"^nw:restart$"))
+    application.add_handler(CallbackQueryHandler(resume, pattern=r"^nw:resume$"))
     application.add_handler(
         CallbackQueryHandler(pressed, pattern=rf"^nw:({steps}):(skip|yes|no|more|done|redo)$")
     )

@@ -104,8 +104,9 @@ async def test_checkin_right_wrong_expired_early_and_not_registered(
 
     replies = await peteris.send(f"/checkin {code}")
     assert replies.texts == [f"Only people registered for {TITLE} can check in."]
-    replies = await anna.send("/checkin")
-    assert replies.texts == ["Send the code the trainer shows, for example: /checkin K7MP"]
+    replies = await anna.send("/checkin")  # without the code: asks for it
+    assert replies.texts == ["Send the check-in code the trainer shows (four characters)."]
+    await anna.send("/cancel")
 
     # Past the window: 30 minutes after the 14:00 end.
     closed = FIRST + timedelta(hours=4, minutes=30)

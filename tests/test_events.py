@@ -54,7 +54,8 @@ async def test_catalogue_card_register_and_calendar(sandbox: Sandbox) -> None:
     assert len(await registrations(sandbox, summer)) == 1
 
     replies = await anna.send("/my")
-    assert "Vasaras skola" in replies.last.text and "registered" in replies.last.text
+    assert "Vasaras skola" in replies.last.text
+    assert "You have a seat at this training." in replies.last.text
     assert "0 of 21 hours" in replies.last.text
 
 
@@ -78,7 +79,7 @@ async def test_full_event_offers_the_waiting_list_and_promotes_in_order(sandbox:
         assert f"You are number {position} on the waiting list" in replies.texts[0]
 
     replies = await second.send("/my")
-    assert "waiting list, place 1" in replies.last.text
+    assert "You are number 1 on the waiting list." in replies.last.text
 
     # The first cancels: the first waiting person gets the seat and is told.
     await first.send("/my")
@@ -92,7 +93,7 @@ async def test_full_event_offers_the_waiting_list_and_promotes_in_order(sandbox:
     assert third.replies_since(before).texts == []
     statuses = [(r.user_id, r.status) for r in await registrations(sandbox, event)]
     assert [s for _, s in statuses] == ["cancelled", "confirmed", "waiting"]
-    assert "waiting list, place 1" in (await third.send("/my")).last.text
+    assert "You are number 1 on the waiting list." in (await third.send("/my")).last.text
 
 
 async def test_two_hundred_presses_at_once_fill_exactly_the_seats(sandbox: Sandbox) -> None:

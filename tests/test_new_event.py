@@ -100,11 +100,20 @@ async def test_wizard_creates_and_publishes_a_training(sandbox: Sandbox, clock: 
     assert "Vasaras skola" in replies.last.text
 
 
-async def test_commands_during_the_wizard_keep_it(sandbox: Sandbox) -> None:
+async def test_commands_during_the_wizard_keep_it_without_taking_later_text(
+    sandbox: Sandbox,
+) -> None:
     olga = await make_organiser(sandbox, 702, "Olga Organizatore")
     await olga.send("/new_event")
     await olga.send("Semināra nosaukums")
     await olga.send("/help")
+    replies = await olga.send("Apraksts")
+    assert replies.texts == [
+        "You have an unfinished training Semināra nosaukums. I did not take your message "
+        "as one of its answers. Continue it?"
+    ]
+    replies = await olga.press("▶ Continue the training")
+    assert "A short description" in replies.last.text
     replies = await olga.send("Apraksts")
     assert "Where does it take place" in replies.last.text
     await olga.press("✖ Cancel")

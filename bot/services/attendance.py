@@ -178,7 +178,10 @@ async def start_checkin(
             )
         if row.checkin_code is None:
             row.checkin_code = await _fresh_code(session, now)
-        row.attendance_taken = True
+        # A code handed out days ahead takes no attendance yet: the export would show
+        # everyone absent from a session that has not happened.
+        if now >= opens_at:
+            row.attendance_taken = True
         await session.flush()
         number = next(i for i, s in enumerate(event.sessions, 1) if s.id == session_id)
         view_ = SessionView(row.id, row.starts_at, row.ends_at, row.place, row.checkin_code)
@@ -269,6 +272,7 @@ async def check_in(
         found = await _checkin_target(session, person, code, now)
         if not isinstance(found, ServiceError):
             row, event = found
+            row.attendance_taken = True
             existing = await session.get(Attendance, (row.id, person.id))
             already = existing is not None and existing.present
             if not already:

@@ -17,6 +17,9 @@ from storage.db import insert
 from storage.models import Dialog, utcnow
 
 ONBOARDING = "onboarding"
+# Set in a dialog's data while the user has gone on to other commands: a long wizard
+# kept for later no longer takes what they type until they choose to continue.
+PAUSED = "_paused"
 
 
 async def open_dialog(
@@ -70,3 +73,18 @@ async def close_dialog(
             query = query.where(Dialog.name == name)
         result = await session.execute(query)
         return bool(result.rowcount)
+
+
+async def set_paused(
+    db: async_sessionmaker[AsyncSession], user_id: int, name: str, paused: bool
+) -> bool:
+    """Pause or resume the user's dialog `name`; False if it is not open."""
+    async with db.begin() as session:
+        dialog = await session.get(Dialog, user_id)
+        if dialog is None or dialog.name != name:
+            return False
+        data = {k: v for k, v in (dialog.data or {}).items() if k != PAUSED}
+        if paused:
+            data[PAUSED] = True
+        dialog.data = data  # a new dict, so the JSON column is written
+        return True

@@ -49,6 +49,27 @@ async def pending_requests(
         return event, [Request(r[0], r[1] or "—", r[2], r[3]) for r in rows]
 
 
+async def request_of(
+    db: async_sessionmaker[AsyncSession], actor: Person, registration_id: int
+) -> tuple[EventView, Request]:
+    """A request still waiting for a decision, for someone who may decide it."""
+    async with db() as session:
+        row = await session.execute(
+            select(Registration, User.full_name, User.municipality, User.workplace)
+            .join(User, User.id == Registration.user_id)
+            .where(Registration.id == registration_id)
+        )
+        found = row.first()
+        if found is None:
+            raise Stale()
+        registration, name, municipality, workplace = found
+        event = await view(session, registration.event_id)
+        require_manage(actor, event)
+        if registration.status != RegStatus.PENDING.value:
+            raise Stale()
+        return event, Request(registration.id, name or "—", municipality, workplace)
+
+
 async def deciders(
     db: async_sessionmaker[AsyncSession], event: EventView, admin_ids: frozenset[int]
 ) -> list[Recipient]:

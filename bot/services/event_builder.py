@@ -207,6 +207,7 @@ EDITABLE_FIELDS = (
     "municipality_limit",
     "needs_approval",
     "registration_deadline",
+    "registration_opens_at",
 )
 
 
@@ -238,6 +239,11 @@ async def update_field(
             and (value > current.starts_at)
         ):
             raise InvalidInput(N_("Registration must close before the first session starts."))
+        opens = value if name == "registration_opens_at" else current.registration_opens_at
+        closes = value if name == "registration_deadline" else current.registration_deadline
+        closes_at = closes or current.starts_at
+        if opens and closes_at and opens >= closes_at:
+            raise InvalidInput(N_("Registration must open before it closes."))
         event = await session.get(Event, event_id)
         assert event is not None
         setattr(event, name, value)

@@ -95,13 +95,20 @@ async def current(db: async_sessionmaker[AsyncSession], person: Person) -> Wizar
         return Wizard(Step(dialog.step), dict(dialog.data or {}))
 
 
-async def begin(db: async_sessionmaker[AsyncSession], person: Person, *, fresh: bool) -> Wizard:
+async def begin(
+    db: async_sessionmaker[AsyncSession],
+    person: Person,
+    *,
+    fresh: bool,
+    now: datetime | None = None,
+) -> Wizard:
     """Start the wizard, or return the unfinished one unless `fresh`."""
     require(person, Role.ORGANISER)
     existing = None if fresh else await current(db, person)
     if existing is not None:
+        await dialogs.set_paused(db, person.id, WIZARD, False)
         return existing
-    await dialogs.open_dialog(db, person.id, WIZARD, Step.TITLE.value, {})
+    await dialogs.open_dialog(db, person.id, WIZARD, Step.TITLE.value, {}, now)
     return Wizard(Step.TITLE, {})
 
 
@@ -115,8 +122,10 @@ async def _move(
     wizard: Wizard,
     to: Step,
     data: dict[str, Any],
+    now: datetime | None = None,
 ) -> Wizard:
-    moved = await dialogs.move_dialog(db, person.id, WIZARD, wizard.step.value, to.value, data)
+    data = {k: v for k, v in data.items() if k != dialogs.PAUSED}  # answering resumes it
+    moved = await dialogs.move_dialog(db, person.id, WIZARD, wizard.step.value, to.value, data, now)
     if not moved:
         raise Stale()
     return Wizard(to, data)
@@ -175,7 +184,7 @@ async def answer(
                 builder.N_("That time is in the past. Please send a future date.")
             )
         data["pending_date"] = day.isoformat()
-        return await _move(db, person, wizard, Step.SESSION_START, data)
+        return await _move(db, person, wizard, Step.SESSION_START, data, now)
     elif step is Step.SESSION_START:
         day = date.fromisoformat(data["pending_date"])
         start = builder.local_moment(day, builder.parse_time(text), timezone)
@@ -184,7 +193,7 @@ async def answer(
                 builder.N_("That time is in the past. Please send a future date.")
             )
         data["pending_start"] = start.isoformat()
-        return await _move(db, person, wizard, Step.SESSION_END, data)
+        return await _move(db, person, wizard, Step.SESSION_END, data, now)
     elif step is Step.SESSION_END:
         start = datetime.fromisoformat(data["pending_start"])
         end = builder.local_moment(start.date(), builder.parse_time(text), timezone)
@@ -198,14 +207,18 @@ async def answer(
         data["sessions"] = sorted([*data.get("sessions", []), [start.isoformat(), end.isoformat()]])
         data.pop("pending_date", None)
         data.pop("pending_start", None)
-        return await _move(db, person, wizard, Step.MORE, data)
+        return await _move(db, person, wizard, Step.MORE, data, now)
     else:
         raise Stale()  # this step takes a button, not text
-    return await _move(db, person, wizard, _after(step), data)
+    return await _move(db, person, wizard, _after(step), data, now)
 
 
 async def choose(
-    db: async_sessionmaker[AsyncSession], person: Person, step: Step, choice: str
+    db: async_sessionmaker[AsyncSession],
+    person: Person,
+    step: Step,
+    choice: str,
+    now: datetime | None = None,
 ) -> Wizard:
     """A button answer: skip, yes/no, another session, done."""
     require(person, Role.ORGANISER)
@@ -214,18 +227,18 @@ async def choose(
     if choice == "skip" and step in SKIPPABLE:
         key, value = SKIPPABLE[step]
         data[key] = value
-        return await _move(db, person, wizard, _after(step), data)
+        return await _move(db, person, wizard, _after(step), data, now)
     if step is Step.APPROVAL and choice in ("yes", "no"):
         data["needs_approval"] = choice == "yes"
-        return await _move(db, person, wizard, Step.LIMIT, data)
+        return await _move(db, person, wizard, Step.LIMIT, data, now)
     if step in (Step.SESSION_START, Step.SESSION_END) and choice == "redo":
         data.pop("pending_date", None)
         data.pop("pending_start", None)
-        return await _move(db, person, wizard, Step.SESSION_DATE, data)
+        return await _move(db, person, wizard, Step.SESSION_DATE, data, now)
     if step is Step.MORE and choice == "more":
-        return await _move(db, person, wizard, Step.SESSION_DATE, data)
+        return await _move(db, person, wizard, Step.SESSION_DATE, data, now)
     if step is Step.MORE and choice == "done":
-        return await _move(db, person, wizard, Step.PREVIEW, data)
+        return await _move(db, person, wizard, Step.PREVIEW, data, now)
     raise Stale()
 
 

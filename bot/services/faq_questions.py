@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -33,9 +34,39 @@ from storage.models import (
     utcnow,
 )
 
+# The last text searched in the FAQ, kept (as a dialog no handler reads typed text for)
+# so "Ask the organisers" can offer to send it instead of making the person retype it.
+SEARCHED = "faq_searched"
 
-async def start_question(db: async_sessionmaker[AsyncSession], person: Person) -> None:
-    await dialogs.open_dialog(db, person.id, FAQ_ASK, "text")
+
+async def remember_search(
+    db: async_sessionmaker[AsyncSession], person: Person, text: str, now: datetime
+) -> None:
+    if person.dialog is not None and person.dialog.name != SEARCHED:
+        return  # never replace a dialog in progress
+    await dialogs.open_dialog(db, person.id, SEARCHED, "searched", {"text": text}, now)
+
+
+async def start_question(
+    db: async_sessionmaker[AsyncSession], person: Person, now: datetime | None = None
+) -> str | None:
+    """Wait for the question; returns the text just searched (if any) to offer instead."""
+    searched = None
+    if person.dialog is not None and person.dialog.name == SEARCHED:
+        text = person.dialog.data.get("text")
+        if isinstance(text, str) and 0 < len(text) <= QUESTION_LIMIT:
+            searched = text
+    data = {"suggested": searched} if searched else {}
+    await dialogs.open_dialog(db, person.id, FAQ_ASK, "text", data, now)
+    return searched
+
+
+def suggested(person: Person) -> str:
+    """The question offered by `start_question`, while the ask dialog is open."""
+    dialog = person.dialog
+    if dialog is None or dialog.name != FAQ_ASK or not dialog.data.get("suggested"):
+        raise Stale()
+    return str(dialog.data["suggested"])
 
 
 async def _recipients(

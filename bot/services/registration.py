@@ -51,6 +51,8 @@ class Outcome:
     position: int | None  # on the waiting list, 1 = next to get a seat
     already: bool  # the person was registered before this press
     event: EventView
+    # Waiting only because the person's municipality used up its seats (the event has more).
+    municipality_full: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,7 @@ class _Decided(NamedTuple):
     position: int | None
     already: bool
     counts: dict[str, int]
+    municipality_full: bool = False
 
 
 async def _register_for_event(
@@ -234,6 +237,7 @@ async def _register_for_event(
             results[index] = error
             continue
         status = seats.decide(event, person.municipality)
+        municipality_full = status == RegStatus.WAITING and seats.confirmed < event.capacity
         seats.add(status, person.municipality)
         seq = seats.next_seq()
         if registration is not None:  # cancelled or rejected before: no longer counted there
@@ -246,7 +250,9 @@ async def _register_for_event(
         registration.municipality = person.municipality
         # This registration has the highest seq, so everyone waiting is ahead of it.
         position = seats.counts[status] if status == RegStatus.WAITING else None
-        decided.append(_Decided(index, registration, position, False, dict(seats.counts)))
+        decided.append(
+            _Decided(index, registration, position, False, dict(seats.counts), municipality_full)
+        )
     await session.flush()
     confirmed = [
         d.registration.user_id
@@ -264,6 +270,7 @@ async def _register_for_event(
             position,
             d.already,
             replace(event, counts=d.counts),  # as they were at this press's turn
+            d.municipality_full,
         )
     return results
 
@@ -356,26 +363,69 @@ async def decide(
         require_manage(actor, event)
         if registration.status != RegStatus.PENDING:
             raise Stale()
-        event_row = await session.get(Event, registration.event_id)
-        assert event_row is not None
-        seats = await _Seats.load(session, event_row.id)
-        limit = event_row.municipality_limit
+        [decision] = await _decide_all(session, event, [registration], approve, now)
+        return decision
+
+
+async def approve_many(
+    db: async_sessionmaker[AsyncSession],
+    actor: Person,
+    event_id: int,
+    municipality: str | None = None,
+    now: datetime | None = None,
+) -> list[Decision]:
+    """Approve every waiting request (or those from one municipality), oldest first:
+    seats while they last (within the municipality limit), then the waiting list."""
+    async with db.begin() as session:
+        event = await view(session, event_id)
+        require_manage(actor, event)
+        query = (
+            select(Registration)
+            .where(
+                Registration.event_id == event_id,
+                Registration.status == RegStatus.PENDING.value,
+            )
+            .order_by(Registration.seq)
+        )
+        if municipality is not None:
+            query = query.where(Registration.municipality == municipality)
+        requests = list(await session.scalars(query))
+        if not requests:
+            raise Stale()
+        return await _decide_all(session, event, requests, True, now)
+
+
+async def _decide_all(
+    session: AsyncSession,
+    event: EventView,
+    requests: list[Registration],
+    approve: bool,
+    now: datetime | None,
+) -> list[Decision]:
+    seats = await _Seats.load(session, event.id)
+    for registration in requests:
         if not approve:
             registration.status = RegStatus.REJECTED.value
-        elif seats.has_seat(event_row.capacity, limit, registration.municipality):
+        elif seats.has_seat(event.capacity, event.municipality_limit, registration.municipality):
             registration.status = RegStatus.CONFIRMED.value
+            seats.add(RegStatus.CONFIRMED, registration.municipality)
         else:
             registration.status = RegStatus.WAITING.value
             registration.seq = seats.next_seq()
-        await session.flush()
-        if registration.status == RegStatus.CONFIRMED:
-            await reminders.plan(session, event_row.id, now, [registration.user_id])
-        return Decision(
-            await _recipient(session, registration.user_id),
-            RegStatus(registration.status),
-            await _position(session, registration),
-            await view(session, registration.event_id),
+    await session.flush()
+    confirmed = [r.user_id for r in requests if r.status == RegStatus.CONFIRMED]
+    if confirmed:
+        await reminders.plan(session, event.id, now, confirmed)
+    after = await view(session, event.id)
+    return [
+        Decision(
+            await _recipient(session, r.user_id),
+            RegStatus(r.status),
+            await _position(session, r),
+            after,
         )
+        for r in requests
+    ]
 
 
 @dataclass(frozen=True)
@@ -417,3 +467,39 @@ async def mine(
             )
     far = datetime.max.replace(tzinfo=now.tzinfo)
     return sorted(result, key=lambda r: r.event.starts_at or far)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one person stands with one event, for its card."""
+
+    registration_id: int | None
+    status: RegStatus | None  # None: not registered (or cancelled, or declined)
+    position: int | None
+    municipality_full: bool  # their municipality has used up its seats
+
+
+async def standing(
+    db: async_sessionmaker[AsyncSession], person: Person, event: EventView
+) -> Standing:
+    async with db() as session:
+        row = await session.scalar(
+            select(Registration).where(
+                Registration.event_id == event.id, Registration.user_id == person.id
+            )
+        )
+        municipality_full = False
+        if event.municipality_limit and person.municipality:
+            here = await session.scalar(
+                select(func.count()).where(
+                    Registration.event_id == event.id,
+                    Registration.status == RegStatus.CONFIRMED.value,
+                    Registration.municipality == person.municipality,
+                )
+            )
+            municipality_full = (here or 0) >= event.municipality_limit
+        if row is None or row.status not in ACTIVE:
+            return Standing(None, None, None, municipality_full)
+        return Standing(
+            row.id, RegStatus(row.status), await _position(session, row), municipality_full
+        )
