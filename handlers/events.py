@@ -23,14 +23,14 @@ DESCRIPTION_ON_CARD = 600
 
 
 def hours_text(tr: Translator, hours: float) -> str:
-    return tr.number(round(hours, 1))
+    """'2 st. 20 min' / '2 h 20 min': hours and minutes, never decimal hours."""
+    return tr.duration(hours * 60)
 
 
 def dates_text(tr: Translator, event: EventView) -> str:
     if event.starts_at is None or event.ends_at is None:
         return tr._("no sessions yet")
-    first, last = tr.date(event.starts_at), tr.date(event.ends_at)
-    return first if first == last else f"{first} – {last}"
+    return tr.date_range(event.starts_at, event.ends_at)
 
 
 def session_line(tr: Translator, event: EventView, index: int) -> str:
@@ -47,6 +47,8 @@ def seats_text(tr: Translator, event: EventView) -> str:
         return tr._(
             "🪑 Seats left: {left} of {capacity}", left=event.seats_left, capacity=event.capacity
         )
+    if event.waiting == 0:
+        return tr._("🪑 No seats left; the waiting list is empty")
     return tr.ngettext(
         "🪑 Full — waiting list ({count} waiting)",
         "🪑 Full — waiting list ({count} waiting)",
@@ -69,17 +71,17 @@ def card_text(tr: Translator, event: EventView, person: Person, bot_username: st
     if event.municipality_limit:
         lines.append(tr._("🏘 At most {limit} per municipality", limit=event.municipality_limit))
     if event.closes_at:
-        lines.append(tr._("⏳ Registration until {when}", when=tr.datetime(event.closes_at)))
+        lines.append(tr._("⏳ Registration until {when}", when=tr.until_datetime(event.closes_at)))
     if event.needs_approval:
         lines.append(tr._("✋ Registrations are approved by the organiser"))
     total = len(event.sessions)
     lines.append("")
     lines.append(
         tr.ngettext(
-            "<b>{count} session</b>, {hours} hours",
-            "<b>{count} sessions</b>, {hours} hours",
+            "<b>{count} session</b>, {duration} in all",
+            "<b>{count} sessions</b>, {duration} in all",
             total,
-            hours=hours_text(tr, event.total_hours),
+            duration=hours_text(tr, event.total_hours),
         )
     )
     lines += [session_line(tr, event, i) for i in range(min(total, MAX_SESSIONS_ON_CARD))]
@@ -214,7 +216,7 @@ def outcome_text(tr: Translator, outcome: Outcome) -> str:
             return prefix + " " + tr._("The organiser has not decided yet.")
         return prefix
     if outcome.status == RegStatus.CONFIRMED:
-        when = tr.datetime(outcome.event.starts_at) if outcome.event.starts_at else ""
+        when = tr.on_datetime(outcome.event.starts_at) if outcome.event.starts_at else ""
         return tr._(
             "✅ You are registered for <b>{title}</b>. It starts on {when}. "
             "The calendar file below has every session.",
@@ -316,7 +318,7 @@ async def show_mine(update: Update, context: Context, *, edit: bool) -> None:
         line = f"• <b>{escape(event.title)}</b> — {when}; {state}"
         if item.status == RegStatus.CONFIRMED and event.total_hours:
             line += "; " + tr._(
-                "{attended} of {total} hours",
+                "{attended} of {total} attended",
                 attended=hours_text(tr, item.attended_hours),
                 total=hours_text(tr, event.total_hours),
             )

@@ -148,8 +148,8 @@ async def export(update: Update, context: Context) -> None:
     await chat.send_document(
         InputFile(content, filename=f"kopiena-event-{event_id}-registrants.{kind}"),
         caption=tr.ngettext(
-            "<b>{title}</b>: {count} registrant, attendance and hours ({total} hours in all).",
-            "<b>{title}</b>: {count} registrants, attendance and hours ({total} hours in all).",
+            "<b>{title}</b>: {count} registrant, attendance and hours ({total} in all).",
+            "<b>{title}</b>: {count} registrants, attendance and hours ({total} in all).",
             len(data.rows),
             title=escape(data.event.title),
             total=hours_text(tr, data.total_hours),

@@ -194,9 +194,7 @@ async def test_csv_and_xlsx_exports_with_hours_and_inert_formulas(
 
     replies = await olga.press_data(f"ex:{event_id}:csv")
     assert sent(replies) == ["sendDocument"]
-    assert (
-        replies.last.text == "Vasaras skola: 3 registrants, attendance and hours (8 hours in all)."
-    )
+    assert replies.last.text == "Vasaras skola: 3 registrants, attendance and hours (8 h in all)."
     rows = csv_rows(replies)
     assert rows[0] == headers
     by_name = {row[0]: row for row in rows[1:]}

@@ -9,6 +9,8 @@ from difflib import SequenceMatcher
 from functools import cache
 from pathlib import Path
 
+from bot.i18n import latvian_sort_key
+
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "municipalities.json"
 OTHER = "other"  # people who do not work for a municipality (ministry, NGO, abroad)
 
@@ -30,7 +32,7 @@ def fold(text: str) -> str:
 def all_municipalities() -> tuple[Municipality, ...]:
     raw = json.loads(DATA_FILE.read_text(encoding="utf-8"))["municipalities"]
     items = [Municipality(m["code"], m["name"], tuple(m["places"])) for m in raw]
-    return tuple(sorted(items, key=lambda m: (fold(m.name), m.name)))
+    return tuple(sorted(items, key=lambda m: latvian_sort_key(m.name)))
 
 
 @cache

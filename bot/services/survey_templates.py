@@ -58,7 +58,7 @@ DEFAULT_QUESTIONS: tuple[dict[str, Any], ...] = (
         },
         "options": [
             {"lv": "Par maz", "en": "Too little", "ru": "Слишком мало"},
-            {"lv": "Tieši laikā", "en": "Just right", "ru": "В самый раз"},
+            {"lv": "Tieši piemērots", "en": "Just right", "ru": "В самый раз"},
             {"lv": "Par daudz", "en": "Too much", "ru": "Слишком много"},
         ],
     },
@@ -153,12 +153,15 @@ async def load_template(session: AsyncSession, template_id: int) -> TemplateView
 
 
 async def ensure_default_template(db: async_sessionmaker[AsyncSession]) -> int:
-    """Create the shipped template once (safe to run at every start)."""
+    """Create the shipped template once (safe to run at every start); a template created
+    by an older release gets the current wording (same questions and options, so answers
+    already given keep their meaning)."""
     async with db() as session:
         found = await session.scalar(
             select(SurveyTemplate.id).where(SurveyTemplate.key == DEFAULT_KEY)
         )
     if found is not None:
+        await _refresh_default_wording(db, found)
         return found
     async with db.begin() as session:
         await session.execute(
@@ -183,6 +186,25 @@ async def ensure_default_template(db: async_sessionmaker[AsyncSession]) -> int:
                     )
                 )
         return template_id
+
+
+async def _refresh_default_wording(db: async_sessionmaker[AsyncSession], template_id: int) -> None:
+    async with db.begin() as session:
+        questions = (
+            await session.scalars(
+                select(SurveyQuestion)
+                .where(SurveyQuestion.template_id == template_id)
+                .order_by(SurveyQuestion.position)
+            )
+        ).all()
+        for question, shipped in zip(questions, DEFAULT_QUESTIONS, strict=False):
+            options = shipped.get("options", [])
+            if question.kind != shipped["kind"] or len(question.options) != len(options):
+                continue
+            if question.texts != shipped["texts"]:
+                question.texts = dict(shipped["texts"])
+            if question.options != options:
+                question.options = [dict(option) for option in options]
 
 
 def require_organiser(person: Person) -> None:
