@@ -28,6 +28,7 @@ from telegram.ext import (
 from bot.i18n import Translator
 from bot.services import faq, faq_editor, faq_questions
 from bot.services.faq import CATEGORIES, FAQ_ASK, EntryTitle, EntryView
+from bot.services.small_talk import SmallTalk, small_talk
 from bot.services.users import Person, Role
 from handlers.common import (
     Buttons,
@@ -122,6 +123,16 @@ async def show_topics(update: Update, context: Context, *, edit: bool = False) -
 async def show_matches(update: Update, context: Context, text: str) -> None:
     """The best three entries for a typed question, or an offer to ask the organisers."""
     person, tr = await who(update, context)
+    chat = small_talk(text)
+    if chat is SmallTalk.THANKS:
+        await say(update, tr._("You're welcome! Write whenever you have a question."))
+        return
+    if chat is SmallTalk.GREETING:
+        await say(
+            update,
+            tr._("Hello! Ask me a question in your own words, or send /help to see what I can do."),
+        )
+        return
     found = await faq.search(context.runtime.db, text, person.language)
     if found:
         message = tr._("<b>Maybe one of these answers your question:</b>")

@@ -295,3 +295,26 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(sandbox: Sandbo
     assert sandbox.runtime is not None
     async with sandbox.runtime.db() as session:
         assert await session.scalar(select(func.count()).select_from(User)) == 1
+
+
+async def test_greetings_and_thanks_get_a_friendly_answer(sandbox: Sandbox) -> None:
+    await load_examples(sandbox)
+    liga = await onboard(sandbox, 511, "Līga Liepa", language="lv")
+    olga = await onboard(sandbox, 512, "Ольга Петрова", language="ru")
+    anna = await onboard(sandbox, 513, "Anna Bērziņa")
+
+    assert (await liga.send("Paldies!")).texts == [
+        "Lūdzu! Rakstiet, kad Jums rodas kāds jautājums."
+    ]
+    assert (await liga.send("Sveiki")).texts == [
+        "Sveiki! Uzdodiet jautājumu saviem vārdiem vai nosūtiet /help, lai redzētu, ko es varu."
+    ]
+    assert (await olga.send("Привет")).texts[0].startswith("Здравствуйте! Задайте вопрос")
+    thanks = await olga.send("Спасибо большое!")
+    assert thanks.texts == ["Пожалуйста! Пишите, если появятся вопросы."]
+    assert (await anna.send("thanks a lot")).texts == [
+        "You're welcome! Write whenever you have a question."
+    ]
+    # A greeting in front of a question is still a question.
+    replies = await anna.send("Hi, will I get a certificate?")
+    assert "Will I get a certificate after the training?" in replies.last.button_labels
