@@ -66,6 +66,12 @@ async def test_privacy_explains_what_and_why(sandbox: Sandbox) -> None:
     text = (await user.send("/privacy")).last.text
     for words in ("What is stored", "Why", "Who sees it", "/mydata", "/forget"):
         assert words in text
+    # Until the operator names them, the notice says so rather than leaving a gap.
+    assert (
+        "Data controller: not set yet: please ask the admins. "
+        "Questions about your data: not set yet: please ask the admins."
+    ) in text
+    assert "kept at most 36 months after your last training" in text
 
 
 async def test_mydata_sends_everything_stored(sandbox: Sandbox) -> None:
