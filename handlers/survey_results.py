@@ -21,7 +21,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import Translator
 from bot.services import survey_results, surveys
-from bot.services.exports import Cell, Table, csv_bytes, xlsx_bytes
+from bot.services.exports import Cell, Table, csv_bytes, csv_style, xlsx_bytes
 from bot.services.survey_chart import Bars, Trend, render
 from bot.services.survey_results import ExportData, Results
 from bot.services.survey_templates import RATING_MAX, RATING_MIN
@@ -396,7 +396,7 @@ async def export(update: Update, context: Context) -> None:
         context.runtime.db, person, survey_id, session_id or None
     )
     table = export_table(tr, data)
-    content = csv_bytes(table) if kind == "csv" else xlsx_bytes(table)
+    content = csv_bytes(table, csv_style(tr.language)) if kind == "csv" else xlsx_bytes(table)
     suffix = f"-session-{session_id}" if session_id else ""
     chat = update.effective_chat
     assert chat is not None
