@@ -14,6 +14,7 @@ Callback data:
 from __future__ import annotations
 
 import asyncio
+import functools
 from html import escape
 
 from telegram import InputFile, Update
@@ -328,7 +329,8 @@ async def chart(update: Update, context: Context) -> None:
     found = await survey_results.results(context.runtime.db, person, survey_id, session_id or None)
     bars, trend = chart_parts(tr, found)
     title = f"{found.event.title} · {scope_text(tr, found)}"
-    png = await asyncio.to_thread(render, title, bars, trend)
+    decimal = tr.number(1.5)[1]  # the locale's decimal mark: "," in Latvian and Russian
+    png = await asyncio.to_thread(functools.partial(render, decimal=decimal), title, bars, trend)
     chat = update.effective_chat
     assert chat is not None
     await chat.send_photo(
