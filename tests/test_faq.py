@@ -318,3 +318,24 @@ async def test_greetings_and_thanks_get_a_friendly_answer(sandbox: Sandbox) -> N
     # A greeting in front of a question is still a question.
     replies = await anna.send("Hi, will I get a certificate?")
     assert "Will I get a certificate after the training?" in replies.last.button_labels
+
+
+async def test_a_question_about_a_training_offers_its_card(sandbox: Sandbox) -> None:
+    from tests.helpers import make_event
+
+    await load_examples(sandbox)
+    await onboard(sandbox, ADMIN_ID, "Admin Adminiete")
+    event_id = await make_event(sandbox, ADMIN_ID, title="Ģimenes asistentu apmācība")
+    await make_event(sandbox, ADMIN_ID, title="Vasaras skola Strazdē")
+    liga = await onboard(sandbox, 521, "Līga Liepa", language="lv")
+
+    replies = await liga.send("kad sākas ģimenes asistentu kurss")
+    assert replies.last.text == "Varbūt kāds no šiem atbild uz Jūsu jautājumu:"
+    assert replies.last.button_labels[0] == "📅 Ģimenes asistentu apmācība"
+    assert "📅 Vasaras skola Strazdē" not in replies.last.button_labels
+    card = await liga.press("📅 Ģimenes asistentu apmācība")
+    assert card.last.text.startswith("Ģimenes asistentu apmācība\n📅 ")
+    assert f"ev:r:{event_id}" in [b["callback_data"] for row in card.last.buttons for b in row]
+    # One shared word is not enough to name a training.
+    replies = await liga.send("vai ģimenes locekļi var piedalīties")
+    assert "📅 Ģimenes asistentu apmācība" not in replies.last.button_labels
