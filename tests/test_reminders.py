@@ -102,7 +102,7 @@ async def test_muted_people_get_announcements_but_no_reminders(
     sandbox: Sandbox, clock: Clock
 ) -> None:
     olga, event_id, _ = await an_event(sandbox, clock, capacity=5)
-    anna, berta, cita = [await onboard(sandbox, 1001 + i, f"P{i} Test") for i in range(3)]
+    anna, berta, cita = [await onboard(sandbox, 1001 + i, f"Persona {'ABC'[i]}") for i in range(3)]
     for person in (anna, berta, cita):
         await register(person, event_id)
     settings = await anna.send("/settings")
