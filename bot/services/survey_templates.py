@@ -189,22 +189,24 @@ async def ensure_default_template(db: async_sessionmaker[AsyncSession]) -> int:
 
 
 async def _refresh_default_wording(db: async_sessionmaker[AsyncSession], template_id: int) -> None:
+    query = (
+        select(SurveyQuestion)
+        .where(SurveyQuestion.template_id == template_id)
+        .order_by(SurveyQuestion.position)
+    )
+    async with db() as session:
+        stored = [(q.kind, q.texts, q.options) for q in await session.scalars(query)]
+    shipped = [(q["kind"], q["texts"], q.get("options", [])) for q in DEFAULT_QUESTIONS]
+    if stored == shipped[: len(stored)]:
+        return  # the usual start: nothing to write
     async with db.begin() as session:
-        questions = (
-            await session.scalars(
-                select(SurveyQuestion)
-                .where(SurveyQuestion.template_id == template_id)
-                .order_by(SurveyQuestion.position)
-            )
-        ).all()
-        for question, shipped in zip(questions, DEFAULT_QUESTIONS, strict=False):
-            options = shipped.get("options", [])
-            if question.kind != shipped["kind"] or len(question.options) != len(options):
+        for question, (kind, texts, options) in zip(
+            await session.scalars(query), shipped, strict=False
+        ):
+            if question.kind != kind or len(question.options) != len(options):
                 continue
-            if question.texts != shipped["texts"]:
-                question.texts = dict(shipped["texts"])
-            if question.options != options:
-                question.options = [dict(option) for option in options]
+            question.texts = dict(texts)
+            question.options = [dict(option) for option in options]
 
 
 def require_organiser(person: Person) -> None:
