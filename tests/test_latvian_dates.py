@@ -127,3 +127,24 @@ async def test_the_shipped_survey_gets_the_current_wording_at_start(sandbox: San
             )
         )
     assert [option["lv"] for option in options] == ["Par maz", "Tieši piemērots", "Par daudz"]
+
+
+async def test_registrants_are_listed_in_latvian_alphabetical_order(sandbox: Sandbox) -> None:
+    olga = await organiser(sandbox)
+    event_id, _ = await create_event(
+        sandbox, 501, [(SCHOOL_START, SCHOOL_START + timedelta(hours=4))]
+    )
+    names = [
+        "John Smith",
+        "Jānis Bērziņš",
+        "Čaba Kalniņa",
+        "Cīrule Anna",
+        "Ābele Līga",
+        "Zane Ozola",
+    ]
+    await seed_people(sandbox, event_id, [(n, "talsu-novads", None, "confirmed") for n in names])
+    text = (await olga.press_data(f"el:{event_id}:0")).last.text
+    listed = [name for name in names if name in text]
+    assert sorted(listed, key=text.index) == [
+        "Ābele Līga", "Cīrule Anna", "Čaba Kalniņa", "Jānis Bērziņš", "John Smith", "Zane Ozola"
+    ]  # fmt: skip
