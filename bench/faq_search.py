@@ -5,9 +5,9 @@
 Builds a temporary SQLite database (migrations applied) with the 15 entries of
 examples/faq.yaml plus 1,985 generated ones: questions about specific trainings in
 specific municipalities, in Latvian, English and Russian, like those an FAQ collects over
-a few years. Then it runs the labelled queries of bench/faq_queries.yaml through
-`bot.services.faq.search` (the call the bot makes, including the check that the index is
-current) and through the in-memory index alone.
+a few years. Then it runs the labelled queries of bench/faq_queries.yaml (tuned on,
+hold-out, fresh) through `bot.services.faq.search` (the call the bot makes, including
+the check that the index is current) and through the in-memory index alone.
 """
 
 from __future__ import annotations
@@ -237,6 +237,7 @@ async def main(rounds: int) -> None:
             await faq_editor.import_entries(db, examples)
             small = await hit_rate(db, labelled["queries"], keys)
             small_holdout = await hit_rate(db, labelled["holdout"], keys)
+            small_fresh = await hit_rate(db, labelled["fresh"], keys)
             await faq_editor.import_entries(db, generated(TOTAL - len(examples)))
             started = time.perf_counter()
             await faq.warm_up(db)
@@ -265,12 +266,13 @@ async def main(rounds: int) -> None:
             negatives = [t for t in labelled["negatives"] if await faq.search(db, t, "en")]
             big = await hit_rate(db, labelled["queries"], keys)
             big_holdout = await hit_rate(db, labelled["holdout"], keys)
+            big_fresh = await hit_rate(db, labelled["fresh"], keys)
             async with db() as session:
                 count = (await faq._stamp(session))[0]
         finally:
             await engine.dispose()
 
-    n, h = len(labelled["queries"]), len(labelled["holdout"])
+    n, h, f = len(labelled["queries"]), len(labelled["holdout"]), len(labelled["fresh"])
     print(f"FAQ search benchmark: {count} entries (15 examples + generated), lv/en/ru each")
     print(f"index build: {build * 1000:.0f} ms")
     print(
@@ -285,20 +287,20 @@ async def main(rounds: int) -> None:
         f"4,000-character question ({len(long_times)} runs): "
         f"p50 {statistics.median(long_times):.2f} ms, p95 {percentile(long_times, 0.95):.2f} ms"
     )
-    for label, labelled_hits, holdout_hits in (
-        (f"{TOTAL} entries", big, big_holdout),
-        ("15 entries", small, small_holdout),
+    for label, labelled_hits, holdout_hits, fresh_hits in (
+        (f"{TOTAL} entries", big, big_holdout, big_fresh),
+        ("15 entries", small, small_holdout, small_fresh),
     ):
         print(
             f"top-3 hit rate, {label}: labelled {labelled_hits[0]}/{n} = "
             f"{labelled_hits[0] / n:.0%}, hold-out {holdout_hits[0]}/{h} = "
-            f"{holdout_hits[0] / h:.0%}"
+            f"{holdout_hits[0] / h:.0%}, fresh {fresh_hits[0]}/{f} = {fresh_hits[0] / f:.0%}"
         )
     print(
         f"questions the FAQ does not answer that still got results: "
         f"{len(negatives)}/{len(labelled['negatives'])} {negatives}"
     )
-    for kind, text, top in big[1] + big_holdout[1]:
+    for kind, text, top in big[1] + big_holdout[1] + big_fresh[1]:
         print(f"  miss ({kind}): {text!r} -> {top}")
 
 

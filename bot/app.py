@@ -68,8 +68,10 @@ async def on_startup(application: Application) -> None:
     planned = await reminders.plan_all(runtime.db, runtime.clock())
     if planned:
         log.info("Planned %d reminder(s) at start-up", planned)
-    await start_dispatcher(application)
+    # Surveys due while the bot was down are planned before the dispatcher's start-up
+    # pass, so that pass sends them rather than racing the planner.
     await start_survey_planner(application)  # feedback surveys (issue 7)
+    await start_dispatcher(application)
     await faq.warm_up(runtime.db)
     log.info(
         "Kopiena started as @%s, database %s",

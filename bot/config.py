@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     # Broadcast messages (reminders, announcements, surveys) per second over all chats;
     # 0 lifts the limit (a self-hosted Bot API server). One per second per chat always holds.
     broadcast_rate: float = Field(default=30.0, ge=0)
+    # Named in the privacy notice (/privacy): who is responsible for the data, how to reach
+    # them, and how long data is kept after a person's last training.
+    data_controller: str = ""
+    data_contact: str = ""
+    data_retention_months: int = Field(default=36, ge=1, le=240)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

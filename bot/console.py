@@ -1,8 +1,12 @@
 """`kopiena console`: the real bot in a terminal, against the local fake Bot API.
 
-The bot's messages are printed with their buttons numbered; typing a number presses
-a button of the newest message that has buttons, anything else is sent as a message.
-`/as <id or name> [lv|en|ru]` switches the simulated user; `/quit` ends.
+The bot's messages are printed with their buttons numbered; typing a number (or
+`/press N`) presses a button of the newest message that has buttons, anything else is
+sent as a message. A line that starts with a backslash is sent as it is without it
+(`\\25` sends "25"), a line that ends with a backslash goes on in the next line (a
+message of several lines). Messages the bot sends to the other simulated users are
+shown too, marked with the recipient. `/as <id or name> [lv|en|ru]` switches the
+simulated user; `/quit` ends.
 """
 
 from __future__ import annotations
@@ -12,12 +16,13 @@ import itertools
 from typing import TextIO
 
 from bot.config import LANGUAGES, Settings
-from bot.sandbox import Reply, Sandbox, SandboxUser
+from bot.sandbox import Reply, Sandbox, SandboxUser, reply_from
 
 FIRST_CONSOLE_ID = 1001
 HELP = (
-    "Type a message or a command, a number to press a button, "
-    "'/as <id or name> [lv|en|ru]' to switch user, '/quit' to end."
+    "Type a message or a command; a number or '/press N' presses button N; "
+    "'\\' first sends the line as text (\\25 sends 25); '\\' at the end of a line "
+    "goes on in the next line; '/as <id or name> [lv|en|ru]' switches user; '/quit' ends."
 )
 
 
@@ -27,8 +32,9 @@ class Console:
         self.out = out
         self.users: dict[str, SandboxUser] = {}
         self._ids = itertools.count(FIRST_CONSOLE_ID)
-        self.current = self.switch("Anna")
         self.buttons: list[tuple[dict, str]] = []
+        self.current = self.switch("Anna")
+        self.seen = 0  # API calls already shown
 
     def say(self, line: str = "") -> None:
         self.out.write(line + "\n")
@@ -45,7 +51,33 @@ class Console:
         elif language:
             user.language_code = language
         self.current = user
+        self.buttons = []  # numbers belong to the previous user's messages
         return user
+
+    def name_of(self, chat_id: int) -> str:
+        for user in self.users.values():
+            if user.id == chat_id:
+                return f"{user.first_name} (id {chat_id})"
+        return f"id {chat_id}"
+
+    def show_others(self) -> None:
+        """What the bot sent to other simulated users since the last look."""
+        calls = self.sandbox.api.calls
+        for call in calls[self.seen :]:
+            chat_id = call.chat_id
+            if chat_id is None or chat_id == self.current.id or call.answered != "ok":
+                continue
+            if not call.method.startswith("send"):
+                continue
+            reply = reply_from(call)
+            prefix = f"to {self.name_of(chat_id)}> "
+            if reply.text:
+                self.say(prefix + reply.text.replace("\n", "\n     "))
+            if reply.file is not None:
+                self.say(f"{prefix}[file {reply.file.filename}]")
+            if reply.button_labels:
+                self.say("     (buttons: " + " | ".join(reply.button_labels) + ")")
+        self.seen = len(calls)
 
     def show(self, replies: list[Reply]) -> None:
         for reply in replies:
@@ -72,12 +104,27 @@ class Console:
                     self.say("     " + "  ".join(cells))
 
     async def handle(self, line: str) -> bool:
-        """Act on one typed line; False when the user wants to quit."""
-        line = line.rstrip("\n")
+        """Act on one typed line (or lines joined by a trailing backslash); False when
+        the user wants to quit."""
+        try:
+            return await self._handle(line.rstrip("\n"))
+        finally:
+            self.show_others()
+
+    async def _handle(self, line: str) -> bool:
         if not line.strip():
+            return True
+        if line.startswith("\\"):
+            self.show(await self.current.send(line[1:]))
             return True
         if line.strip() in {"/quit", "/exit"}:
             return False
+        if line.split()[0] == "/press":
+            argument = line.split()[1:]
+            if len(argument) != 1 or not argument[0].isdigit():
+                self.say("usage: /press N (the number shown before a button)")
+                return True
+            return await self.press(int(argument[0]))
         if line.startswith("/as"):
             parts = line.split()
             if len(parts) < 2 or (len(parts) > 2 and parts[2] not in LANGUAGES):
@@ -87,18 +134,35 @@ class Console:
             self.say(f"-- now you are {user.first_name} (id {user.id}, {user.language_code})")
             return True
         if line.strip().isdigit() and self.buttons:
-            number = int(line.strip())
-            if not 1 <= number <= len(self.buttons):
-                self.say(f"-- no button {number}; there are {len(self.buttons)}")
-                return True
-            message, data = self.buttons[number - 1]
-            if not data:
-                self.say("-- that button opens a link; nothing to press here")
-                return True
-            self.show(await self.current.press_data(data, message or None))
-            return True
+            return await self.press(int(line.strip()))
         self.show(await self.current.send(line))
         return True
+
+    async def press(self, number: int) -> bool:
+        if not 1 <= number <= len(self.buttons):
+            self.say(f"-- no button {number}; there are {len(self.buttons)}")
+            return True
+        message, data = self.buttons[number - 1]
+        if not data:
+            self.say("-- that button opens a link; nothing to press here")
+            return True
+        self.show(await self.current.press_data(data, message or None))
+        return True
+
+
+async def read_message(stdin: TextIO) -> str:
+    """One typed line, or several when each but the last ends with a backslash."""
+    lines: list[str] = []
+    while True:
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            return "\n".join(lines)
+        line = line.rstrip("\n")
+        if line.endswith("\\") and not line.endswith("\\\\"):
+            lines.append(line[:-1])
+            continue
+        lines.append(line)
+        return "\n".join(lines) + "\n"
 
 
 async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
@@ -111,11 +175,12 @@ async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
             if stdin.isatty():
                 out.write(f"{console.current.first_name}> ")
                 out.flush()
-            line = await asyncio.to_thread(stdin.readline)
+            line = await read_message(stdin)
             if not line:
                 break
             if not stdin.isatty():
-                console.say(f"{console.current.first_name}> {line.rstrip()}")
+                echo = line.rstrip("\n").replace("\n", "\n     ")
+                console.say(f"{console.current.first_name}> {echo}")
             if not await console.handle(line):
                 break
         for error in sandbox.errors:

@@ -348,7 +348,7 @@ class Dispatcher:
             log.error("No renderer for delivery kind %r (delivery %s)", item.due.kind, item.id)
             recorder.record(item.id, status="failed", last_error="no renderer")
             return
-        tr = translator_for(item.language, runtime.settings.tz)  # type: ignore[arg-type]
+        tr = translator_for(item.language, runtime.settings.tz).at(runtime.clock())  # type: ignore[arg-type]
         outgoing = await renderer(runtime, item.due, tr)
         if outgoing is None:
             recorder.record(item.id, status="cancelled")

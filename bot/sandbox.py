@@ -87,7 +87,7 @@ class Replies(list[Reply]):
         return None
 
 
-def _reply_from(call: ApiCall) -> Reply:
+def reply_from(call: ApiCall) -> Reply:
     message = call.result if isinstance(call.result, dict) else {}
     markup = message.get("reply_markup") or call.params.get("reply_markup") or {}
     return Reply(
@@ -223,7 +223,7 @@ class SandboxUser:
 
     def replies_since(self, index: int) -> Replies:
         return Replies(
-            _reply_from(call)
+            reply_from(call)
             for call in self.sandbox.api.calls[index:]
             if call.answered == "ok"
             and (

@@ -98,7 +98,7 @@ async def render_report(runtime: Runtime, due: Due, tr: Translator) -> Outgoing 
     counts = found.counts
     lines = [
         tr._("📊 <b>Delivery report</b>: {title}", title=escape(found.title)),
-        tr._("Announcement of {when}", when=tr.datetime(found.due_at)),
+        tr._("Announcement of {when}", when=tr.on_datetime(found.due_at)),
         "",
         tr._("✅ Sent: {count}", count=counts.get("sent", 0)),
         tr._("⚠️ Failed: {count}", count=counts.get("failed", 0)),
@@ -126,7 +126,7 @@ def audience_text(tr: Translator, draft: service.Draft | service.AnnouncementVie
     if audience == Audience.REGISTERED:
         return tr._("everyone registered, waiting or asking to join")
     session = next((s for s in draft.event.sessions if s.id == draft.session_id), None)
-    when = tr.datetime(session.starts_at) if session else "—"
+    when = tr.on_datetime(session.starts_at) if session else "—"
     return tr._("those present at the session of {when}", when=when)
 
 
@@ -182,7 +182,7 @@ async def ask_audience(update: Update, context: Context) -> None:
     for session_id, starts_at, present in choices.sessions[-6:]:
         label = tr._(
             "🗓 Present on {when} ({count})",
-            when=f"{tr.short_date(starts_at)} {tr.time(starts_at)}",
+            when=tr.on_datetime(starts_at),
             count=present,
         )
         rows.append([(label, f"an:s:{session_id}")])
@@ -209,7 +209,7 @@ async def show_confirm(update: Update, context: Context) -> None:
     await say(update, tr._("This is how it will look:"))
     await say(update, preview.text, preview.buttons)
     now = context.runtime.clock()
-    when = tr._("now") if draft.due_at <= now else tr.datetime(draft.due_at)
+    when = tr._("now") if draft.due_at <= now else tr.on_datetime(draft.due_at)
     lines = [
         tr._("<b>Please check</b>"),
         tr._("Training: {title}", title=escape(draft.event.title)),
@@ -328,13 +328,13 @@ async def confirm(update: Update, context: Context) -> None:
     draft = await service.draft(context.runtime.db, person)
     done = await service.confirm(context.runtime.db, person, now)
     if draft.announcement_id:
-        text = tr._("✅ Saved. It goes out on {when}.", when=tr.datetime(done.due_at))
+        text = tr._("✅ Saved. It goes out on {when}.", when=tr.on_datetime(done.due_at))
     elif done.due_at <= now:
         text = tr._("✅ It is going out now. You will get a delivery report when it has.")
     else:
         text = tr._(
             "✅ Scheduled for {when}. You will get a delivery report when it has gone out.",
-            when=tr.datetime(done.due_at),
+            when=tr.on_datetime(done.due_at),
         )
     await say(
         update, text, [[(tr._("⏰ Reminders and announcements"), f"rm:{done.event.id}")]], edit=True
@@ -358,9 +358,9 @@ async def show_one(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     found = await service.get(context.runtime.db, person, int(context.matches[0].group(1)))
     status = {
-        "scheduled": tr._("scheduled for {when}", when=tr.datetime(found.due_at)),
+        "scheduled": tr._("scheduled for {when}", when=tr.on_datetime(found.due_at)),
         "sending": tr._("going out now"),
-        "sent": tr._("sent on {when}", when=tr.datetime(found.due_at)),
+        "sent": tr._("sent on {when}", when=tr.on_datetime(found.due_at)),
         "cancelled": tr._("cancelled"),
     }[found.status]
     lines = [
@@ -399,7 +399,8 @@ async def ask_cancel(update: Update, context: Context) -> None:
     await say(
         update,
         tr._(
-            "Cancel the announcement of {when}? Nobody will get it.", when=tr.datetime(found.due_at)
+            "Cancel the announcement of {when}? Nobody will get it.",
+            when=tr.on_datetime(found.due_at),
         ),
         rows,
         edit=True,

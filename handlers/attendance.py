@@ -201,7 +201,7 @@ async def check_in(update: Update, context: Context, code: str) -> None:
             "✅ Checked in: <b>{title}</b>, {when}.", title=title, when=when_text(tr, done.session)
         )
     text += "\n" + tr._(
-        "Attended so far: {attended} of {total} hours.",
+        "Attended so far: {attended} of {total}.",
         attended=hours_text(tr, done.attended_hours),
         total=hours_text(tr, done.event.total_hours),
     )

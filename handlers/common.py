@@ -42,7 +42,7 @@ Buttons = Sequence[Sequence[tuple[str, str]]]
 
 
 def translator(context: Context, language: Language) -> Translator:
-    return translator_for(language, context.runtime.settings.tz)
+    return translator_for(language, context.runtime.settings.tz).at(context.runtime.clock())
 
 
 async def who(
@@ -88,7 +88,7 @@ def explain(tr: Translator, error: ServiceError) -> str:
     values: dict[str, object] = {}
     for key, value in error.values.items():
         if isinstance(value, datetime):
-            value = tr.datetime(value)
+            value = tr.on_datetime(value)
         values[key] = escape(value) if isinstance(value, str) else value
     return tr._(error.message, **values)
 

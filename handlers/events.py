@@ -28,14 +28,14 @@ DESCRIPTION_ON_CARD = 600
 
 
 def hours_text(tr: Translator, hours: float) -> str:
-    return tr.number(round(hours, 1))
+    """'2 st. 20 min' / '2 h 20 min': hours and minutes, never decimal hours."""
+    return tr.duration(hours * 60)
 
 
 def dates_text(tr: Translator, event: EventView) -> str:
     if event.starts_at is None or event.ends_at is None:
         return tr._("no sessions yet")
-    first, last = tr.date(event.starts_at), tr.date(event.ends_at)
-    return first if first == last else f"{first} – {last}"
+    return tr.date_range(event.starts_at, event.ends_at)
 
 
 def session_line(tr: Translator, event: EventView, index: int) -> str:
@@ -52,6 +52,8 @@ def seats_text(tr: Translator, event: EventView) -> str:
         return tr._(
             "🪑 Seats left: {left} of {capacity}", left=event.seats_left, capacity=event.capacity
         )
+    if event.waiting == 0:
+        return tr._("🪑 No seats left; the waiting list is empty")
     return tr.ngettext(
         "🪑 Full — waiting list ({count} waiting)",
         "🪑 Full — waiting list ({count} waiting)",
@@ -93,7 +95,7 @@ def registration_state(
         return [f"⏳ {explain(tr, error)}"]
     lines = []
     if event.closes_at:
-        lines.append(tr._("⏳ Registration until {when}", when=tr.datetime(event.closes_at)))
+        lines.append(tr._("⏳ Registration until {when}", when=tr.until_datetime(event.closes_at)))
     if standing.municipality_full and event.seats_left > 0:
         lines.append(municipality_full_text(tr, event, person.municipality))
     return lines
@@ -122,7 +124,8 @@ def card_text(
         lines.append(tr._("🏘 At most {limit} per municipality", limit=event.municipality_limit))
     if now is None:
         if event.closes_at:
-            lines.append(tr._("⏳ Registration until {when}", when=tr.datetime(event.closes_at)))
+            until = tr.until_datetime(event.closes_at)
+            lines.append(tr._("⏳ Registration until {when}", when=until))
     else:
         lines += registration_state(tr, event, person, standing, now)
     if event.needs_approval:
@@ -131,10 +134,10 @@ def card_text(
     lines.append("")
     lines.append(
         tr.ngettext(
-            "<b>{count} session</b>, {hours} hours",
-            "<b>{count} sessions</b>, {hours} hours",
+            "<b>{count} session</b>, {duration} in all",
+            "<b>{count} sessions</b>, {duration} in all",
             total,
-            hours=hours_text(tr, event.total_hours),
+            duration=hours_text(tr, event.total_hours),
         )
     )
     lines += [session_line(tr, event, i) for i in range(min(total, MAX_SESSIONS_ON_CARD))]
@@ -314,7 +317,7 @@ def outcome_text(tr: Translator, outcome: Outcome, municipality_name: str = "—
             return prefix + " " + tr._("The organiser has not decided yet.")
         return prefix
     if outcome.status == RegStatus.CONFIRMED:
-        when = tr.datetime(outcome.event.starts_at) if outcome.event.starts_at else ""
+        when = tr.on_datetime(outcome.event.starts_at) if outcome.event.starts_at else ""
         return tr._(
             "✅ You are registered for <b>{title}</b>. It starts on {when}. "
             "The calendar file below has every session.",
@@ -433,7 +436,7 @@ def my_card(tr: Translator, card: Card, now: datetime) -> tuple[str, Buttons]:
         lines.append(
             "⏱ "
             + tr._(
-                "{attended} of {total} hours",
+                "{attended} of {total} attended",
                 attended=hours_text(tr, item.attended_hours),
                 total=hours_text(tr, event.total_hours),
             )

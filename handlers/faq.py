@@ -26,8 +26,10 @@ from telegram.ext import (
 )
 
 from bot.i18n import Translator
+from bot.services import events as events_service
 from bot.services import faq, faq_editor, faq_questions
 from bot.services.faq import CATEGORIES, FAQ_ASK, EntryTitle, EntryView
+from bot.services.small_talk import SmallTalk, small_talk
 from bot.services.users import Person, Role
 from handlers.common import (
     Buttons,
@@ -122,10 +124,23 @@ async def show_topics(update: Update, context: Context, *, edit: bool = False) -
 async def show_matches(update: Update, context: Context, text: str) -> None:
     """The best three entries for a typed question, or an offer to ask the organisers."""
     person, tr = await who(update, context)
+    chat = small_talk(text)
+    if chat is SmallTalk.THANKS:
+        await say(update, tr._("You're welcome! Write whenever you have a question."))
+        return
+    if chat is SmallTalk.GREETING:
+        await say(
+            update,
+            tr._("Hello! Ask me a question in your own words, or send /help to see what I can do."),
+        )
+        return
     found = await faq.search(context.runtime.db, text, person.language)
-    if found:
+    # A question about a training's dates or place: its card answers it best.
+    named = await events_service.named_in(context.runtime.db, text, context.runtime.clock())
+    cards = [[(f"📅 {short(event.title)}", f"ev:{event.event_id}")] for event in named]
+    if found or cards:
         message = tr._("<b>Maybe one of these answers your question:</b>")
-        rows = [*title_rows(found), [ask_button(tr)]]
+        rows = [*cards, *title_rows(found), [ask_button(tr)]]
     else:
         message = tr._(
             "I found nothing in the FAQ for “{query}”. You can ask the organisers, "

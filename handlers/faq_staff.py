@@ -19,7 +19,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.config import LANGUAGES
-from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.services import faq, faq_editor, faq_questions
 from bot.services.faq import CATEGORIES, FAQ_ANSWER, FAQ_DRAFT, DraftState
 from bot.services.users import Person
@@ -135,6 +135,14 @@ def language_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code, code)  # type: ignore[call-overload]
 
 
+# "(latviski, līdz 500 rakstzīmēm)": the language a text is written in, as an adverb.
+WRITTEN_IN = {"lv": N_("in Latvian"), "en": N_("in English"), "ru": N_("in Russian")}
+
+
+def written_in(tr: Translator, code: str) -> str:
+    return tr._(WRITTEN_IN[code]) if code in WRITTEN_IN else code
+
+
 async def show_draft(update: Update, tr: Translator, state: DraftState) -> None:
     draft, cancel = state.draft, [(tr._("Cancel"), CANCEL)]
     if state.step == "category":
@@ -148,13 +156,13 @@ async def show_draft(update: Update, tr: Translator, state: DraftState) -> None:
         ask = (
             tr._(
                 "Type the <b>question</b> ({language}, up to {limit} characters).",
-                language=language_name(draft.language),
+                language=written_in(tr, draft.language),
                 limit=faq.QUESTION_LIMIT,
             )
             if state.step == "question"
             else tr._(
                 "Type the <b>answer</b> ({language}, up to {limit} characters).",
-                language=language_name(draft.language),
+                language=written_in(tr, draft.language),
                 limit=faq.ANSWER_LIMIT,
             )
         )

@@ -74,7 +74,7 @@ def preview_text(tr: Translator, wizard: Wizard) -> str:
     lines.append(
         tr._(
             "Registration until: {value}",
-            value=tr.datetime(closes) if closes else tr._("the first session"),
+            value=tr.until_datetime(closes) if closes else tr._("the first session"),
         )
     )
     for number, item in enumerate(draft.sessions, start=1):

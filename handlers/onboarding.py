@@ -244,8 +244,12 @@ async def handle_input(update: Update, context: Context) -> None:
         elif step is Step.WORKPLACE:
             progress = await profile.save_workplace(db, person, text)
         else:
-            await suggest_municipalities(update, tr, text, editing=dialog.name == PROFILE)
-            return
+            exact = municipalities.exact_match(text[:100])
+            if exact is None:
+                await suggest_municipalities(update, tr, text, editing=dialog.name == PROFILE)
+                return
+            progress = await profile.save_municipality(db, person, exact.code)
+            await say(update, "✅ " + tr._("Municipality: {value}", value=exact.name))
     except profile.InvalidInput as error:
         from handlers.common import explain
 

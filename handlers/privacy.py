@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from html import escape
 
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
@@ -14,6 +15,8 @@ from handlers.common import Context, drop_buttons, guarded, say, who
 @guarded
 async def privacy_command(update: Update, context: Context) -> None:
     _, tr = await who(update, context)
+    settings = context.runtime.settings
+    unset = tr._("not set yet: please ask the admins")
     text = "\n\n".join(
         [
             tr._("<b>Your data in Kopiena</b>"),
@@ -35,6 +38,19 @@ async def privacy_command(update: Update, context: Context) -> None:
                 "<b>Your rights.</b> /mydata sends you a file with everything stored about "
                 "you. /forget deletes your personal data; only anonymous counts (for "
                 "example, one participant from your municipality) stay in reports."
+            ),
+            tr._(
+                "<b>Who is responsible.</b> Data controller: {controller}. "
+                "Questions about your data: {contact}.",
+                controller=escape(settings.data_controller or unset),
+                contact=escape(settings.data_contact or unset),
+            ),
+            tr.ngettext(
+                "<b>How long.</b> Your data is kept at most {count} month after your last "
+                "training; /forget deletes it sooner.",
+                "<b>How long.</b> Your data is kept at most {count} months after your last "
+                "training; /forget deletes it sooner.",
+                settings.data_retention_months,
             ),
         ]
     )

@@ -213,7 +213,7 @@ async def show_staff_screen(update: Update, context: Context, event_id: int) -> 
                     planned.people,
                     when=tr.datetime(planned.due_at),
                     offset=offset_text(tr, planned.offset),
-                    start=tr.short_date(planned.session.starts_at),
+                    start=tr.on_date(planned.session.starts_at),
                 )
             )
         if len(overview.planned) > MAX_LISTED:
@@ -310,7 +310,7 @@ async def ask_skip(update: Update, context: Context) -> None:
         "Cancel the reminder of {when} ({offset} before the session) for {count} person?",
         "Cancel the reminder of {when} ({offset} before the session) for {count} people?",
         planned.people,
-        when=tr.datetime(planned.due_at),
+        when=tr.on_datetime(planned.due_at),
         offset=offset_text(tr, offset),
     )
     rows = [

@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import Translator
 from bot.services import reports
-from bot.services.exports import Table, csv_bytes, xlsx_bytes
+from bot.services.exports import Table, csv_bytes, csv_style, xlsx_bytes
 from bot.services.reports import ExportData, MunicipalityCount, Registrant
 from handlers.common import Context, guarded, say, who
 from handlers.events import hours_text, status_text
@@ -142,14 +142,14 @@ async def export(update: Update, context: Context) -> None:
     event_id, kind = int(context.matches[0].group(1)), context.matches[0].group(2)
     data = await reports.export_data(context.runtime.db, person, event_id)
     table = export_table(tr, data)
-    content = csv_bytes(table) if kind == "csv" else xlsx_bytes(table)
+    content = csv_bytes(table, csv_style(tr.language)) if kind == "csv" else xlsx_bytes(table)
     chat = update.effective_chat
     assert chat is not None
     await chat.send_document(
         InputFile(content, filename=f"kopiena-event-{event_id}-registrants.{kind}"),
         caption=tr.ngettext(
-            "<b>{title}</b>: {count} registrant, attendance and hours ({total} hours in all).",
-            "<b>{title}</b>: {count} registrants, attendance and hours ({total} hours in all).",
+            "<b>{title}</b>: {count} registrant, attendance and hours ({total} in all).",
+            "<b>{title}</b>: {count} registrants, attendance and hours ({total} in all).",
             len(data.rows),
             title=escape(data.event.title),
             total=hours_text(tr, data.total_hours),

@@ -14,6 +14,7 @@ Callback data:
 from __future__ import annotations
 
 import asyncio
+import functools
 from html import escape
 
 from telegram import InputFile, Update
@@ -21,7 +22,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import Translator
 from bot.services import survey_results, surveys
-from bot.services.exports import Cell, Table, csv_bytes, xlsx_bytes
+from bot.services.exports import Cell, Table, csv_bytes, csv_style, xlsx_bytes
 from bot.services.survey_chart import Bars, Trend, render
 from bot.services.survey_results import ExportData, Results
 from bot.services.survey_templates import RATING_MAX, RATING_MIN
@@ -328,7 +329,8 @@ async def chart(update: Update, context: Context) -> None:
     found = await survey_results.results(context.runtime.db, person, survey_id, session_id or None)
     bars, trend = chart_parts(tr, found)
     title = f"{found.event.title} · {scope_text(tr, found)}"
-    png = await asyncio.to_thread(render, title, bars, trend)
+    decimal = tr.number(1.5)[1]  # the locale's decimal mark: "," in Latvian and Russian
+    png = await asyncio.to_thread(functools.partial(render, decimal=decimal), title, bars, trend)
     chat = update.effective_chat
     assert chat is not None
     await chat.send_photo(
@@ -396,7 +398,7 @@ async def export(update: Update, context: Context) -> None:
         context.runtime.db, person, survey_id, session_id or None
     )
     table = export_table(tr, data)
-    content = csv_bytes(table) if kind == "csv" else xlsx_bytes(table)
+    content = csv_bytes(table, csv_style(tr.language)) if kind == "csv" else xlsx_bytes(table)
     suffix = f"-session-{session_id}" if session_id else ""
     chat = update.effective_chat
     assert chat is not None

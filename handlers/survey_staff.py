@@ -51,14 +51,21 @@ def template_name(tr: Translator, name: str, key: str | None) -> str:
 
 def survey_line(tr: Translator, number: int, survey: EventSurveyView) -> str:
     kind = tr._("anonymous") if survey.anonymous else tr._("named")
+    values = {
+        "number": number,
+        "name": escape(template_name(tr, survey.template_name, survey.template_key)),
+        "mode": tr._(MODE_NAMES[survey.mode]),
+        "kind": kind,
+        "open": tr.ngettext("open for {count} day", "open for {count} days", survey.open_days),
+    }
+    if survey.delay_minutes == 0:
+        return tr._(
+            "{number}. <b>{name}</b>: {mode}, {kind}; sent right after the end, {open}", **values
+        )
     return tr._(
-        "{number}. <b>{name}</b>: {mode}, {kind}; sent {delay} min after the end, {open}",
-        number=number,
-        name=escape(template_name(tr, survey.template_name, survey.template_key)),
-        mode=tr._(MODE_NAMES[survey.mode]),
-        kind=kind,
-        delay=survey.delay_minutes,
-        open=tr.ngettext("open for {count} day", "open for {count} days", survey.open_days),
+        "{number}. <b>{name}</b>: {mode}, {kind}; sent {delay} after the end, {open}",
+        delay=tr.duration(survey.delay_minutes),
+        **values,
     )
 
 

@@ -116,7 +116,7 @@ def thanks_screen(tr: Translator, step: Step) -> tuple[str, Buttons]:
             tr._("The survey is anonymous: the organisers see that you answered, not what.")
         )
     lines.append(
-        tr._("You can change your answers until {when}.", when=tr.datetime(target.closes_at))
+        tr._("You can change your answers until {when}.", when=tr.until_datetime(target.closes_at))
     )
     return "\n".join(lines), [[(tr._("✏️ Change my answers"), start_data(target, step.token))]]
 
@@ -210,7 +210,7 @@ def invitation_lines(tr: Translator, invitation: surveys.Invitation) -> list[str
         lines.append(
             tr._("The survey is anonymous: the organisers see that you answered, not what.")
         )
-    lines.append(tr._("Open until {when}.", when=tr.datetime(target.closes_at)))
+    lines.append(tr._("Open until {when}.", when=tr.until_datetime(target.closes_at)))
     return lines
 
 

@@ -33,9 +33,13 @@ async def onboard(
     await user.send("/start")
     await user.press(LANGUAGE_BUTTONS[language])
     await user.press("✅")
-    await user.send(name)
-    await user.send(municipality)
-    await user.press_at(0, 0)  # the best match
+    replies = await user.send(name)
+    offered = [b.get("callback_data", "") for row in replies.last.buttons for b in row]
+    assert any(data.startswith("mun") for data in offered), f"{name!r} refused: {replies.texts}"
+    replies = await user.send(municipality)
+    offered = [b.get("callback_data", "") for row in replies.last.buttons for b in row]
+    if any(data.startswith("mun:") for data in offered):
+        await user.press_at(0, 0)  # the best match; an exact name needs no tap
     if workplace is None:
         await user.press_where("ob:skip")
     else:

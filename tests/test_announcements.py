@@ -70,7 +70,7 @@ async def test_scheduled_announcement_goes_out_once_to_its_audience(
     sandbox: Sandbox, clock: Clock
 ) -> None:
     olga, event_id, _ = await setup(sandbox, clock)
-    anna, berta, cita = [await onboard(sandbox, 1001 + i, f"P{i} Test") for i in range(3)]
+    anna, berta, cita = [await onboard(sandbox, 1001 + i, f"Persona {'ABC'[i]}") for i in range(3)]
     for person in (anna, berta, cita):
         await register(person, event_id)  # Cita: waiting list
 
@@ -102,7 +102,7 @@ async def test_scheduled_announcement_goes_out_once_to_its_audience(
 
 async def test_waiting_list_and_session_audiences(sandbox: Sandbox, clock: Clock) -> None:
     olga, event_id, session_ids = await setup(sandbox, clock, capacity=1)
-    anna, berta = [await onboard(sandbox, 1001 + i, f"P{i} Test") for i in range(2)]
+    anna, berta = [await onboard(sandbox, 1001 + i, f"Persona {'ABC'[i]}") for i in range(2)]
     for person in (anna, berta):
         await register(person, event_id)  # Berta: waiting list
     await write(olga, "A seat may free up.", "⏳ Waiting list (1)", "Now")

@@ -61,7 +61,9 @@ async def test_an_organiser_decides_many_requests_from_one_open_list(sandbox: Sa
     assert notice.startswith("Anna Bērziņa: pieprasījums") and "apstiprināts" in notice
     assert "✅ Apstiprināt visus (5)" in replies.last.button_labels
     told = people["Anna Bērziņa"].replies_since(before)
-    assert told.texts[0].startswith("✅ Jūsu pieprasījums ir apstiprināts")
+    assert (
+        told.texts[0] == "✅ Jūsu pieteikums mācībām „Ģimenes asistentu apmācība” ir apstiprināts."
+    )
     assert told.last.file is not None and told.last.file.filename.endswith(".ics")
 
     # A decline with a reason that Juris reads.

@@ -80,7 +80,7 @@ async def test_checkin_right_wrong_expired_early_and_not_registered(
     text = replies.last.text
     code = code_in(text)
     assert len(code) == 4 and set(code) <= set(CODE_ALPHABET)
-    assert f"Participants send /checkin {code} from 09:30 until 14:30" in text
+    assert f"Participants send /checkin {code} from 9:30 until 14:30" in text
     assert "30 minutes before the start until 30 minutes after the end" in text
     async with db(bot)() as session:
         first = await session.get(EventSession, sessions[0])
@@ -96,7 +96,7 @@ async def test_checkin_right_wrong_expired_early_and_not_registered(
     replies = await anna.send(f"/checkin {code.lower()}")
     assert replies.texts == [
         f"✅ Checked in: {TITLE}, {EN.short_date(FIRST)}, 10:00–14:00.\n"
-        "Attended so far: 4 of 100 hours."
+        "Attended so far: 4 h of 100 h."
     ]
     replies = await anna.send(f"/checkin {code}")
     assert replies.texts[0].startswith(f"You are already checked in for {TITLE}.")
@@ -113,11 +113,14 @@ async def test_checkin_right_wrong_expired_early_and_not_registered(
     clock.set(closed)
     replies = await peteris.send(f"/checkin {code}")
     assert replies.texts == [
-        f"This check-in code has expired: check-in closed on {EN.datetime(closed)}, "
+        f"This check-in code has expired: check-in closed on {EN.at(closed).on_datetime(closed)}, "
         "30 minutes after the session ended."
     ]
     replies = await olga.press_data(f"ci:{sessions[0]}")
-    assert replies.alert is not None and f"closed on {EN.datetime(closed)}" in replies.alert
+    assert (
+        replies.alert is not None
+        and f"closed on {EN.at(closed).on_datetime(closed)}" in replies.alert
+    )
     assert sent(replies) == []
 
     # A code for tomorrow's session is not accepted yet.
@@ -126,12 +129,13 @@ async def test_checkin_right_wrong_expired_early_and_not_registered(
     replies = await anna.send(f"/checkin {code2}")
     opens = COURSE[1][0] - timedelta(minutes=30)
     assert replies.texts == [
-        f"Check-in for this session opens on {EN.datetime(opens)}, 30 minutes before it starts."
+        f"Check-in for this session opens on {EN.at(opens).on_datetime(opens)}, "
+        "30 minutes before it starts."
     ]
     assert await attendance_rows(bot) == [(sessions[0], anna_id, True, "code")]
 
     replies = await anna.send("/my")
-    assert "4 of 100 hours" in replies.last.text
+    assert "4 h of 100 h attended" in replies.last.text
 
 
 async def test_five_wrong_codes_lock_checkin_for_a_minute(bot: Sandbox, clock: Clock) -> None:
@@ -227,7 +231,7 @@ async def test_staff_mark_present_and_absent_and_forged_toggles_are_refused(
     for session_id in sessions[1:17]:
         await tom.press_data(f"at:{session_id}:{anna_id}:1")
     replies = await anna.send("/my")
-    assert "64 of 100 hours" in replies.last.text
+    assert "64 h of 100 h attended" in replies.last.text
     replies = await tom.press_data(f"as:{event_id}")
     assert f"1. {EN.short_date(FIRST)}, 10:00–14:00 — present: 0 of 1\n" in replies.last.text
     assert f"2. {EN.short_date(COURSE[1][0])}, 10:00–14:00 — present: 1 of 1\n" in replies.last.text
@@ -243,4 +247,4 @@ async def test_staff_mark_present_and_absent_and_forged_toggles_are_refused(
     replies = await tom.press_data(f"ci:{sessions[20]}")
     assert replies.alert == "This event has been cancelled."
     await tom.press_data(f"at:{sessions[17]}:{anna_id}:1")
-    assert "68 of 100 hours" in (await anna.send("/my")).last.text
+    assert "68 h of 100 h attended" in (await anna.send("/my")).last.text

@@ -32,8 +32,8 @@ def test_console_transcript(tmp_path: Path) -> None:
         "2",
         "1",
         "Anna Bērziņa",
-        "cesis",
-        "1",
+        "cesi",
+        "/press 1",
         "Cēsu novada Sociālais dienests",
         "/as 9001 en",
         "/help",
@@ -60,3 +60,38 @@ def test_console_rejects_a_bad_switch_and_quits(tmp_path: Path) -> None:
     out = run_console(tmp_path, ["/as 5 xx", "/quit", "/start"])
     assert "usage: /as" in out
     assert "bot> Sveiki" not in out  # /quit ended the session before /start
+
+
+def test_numbers_as_text_multi_line_text_and_other_users_messages(tmp_path: Path) -> None:
+    lines = [
+        # The admin (from ADMIN_IDS) sets up, then Anna asks the organisers a question.
+        "/as 9001 en",
+        "/start",
+        "2",
+        "1",
+        "Admin Adminiete",
+        "riga",
+        "Ministry",
+        "/as Anna en",
+        "/press 1",  # no buttons after a switch: nothing carries over
+        "/start",
+        "2",
+        "1",
+        "Anna Bērziņa",
+        "talsi",
+        "\\25",  # the workplace is the text "25", not button 25
+        "/faq",
+        "/press 1",  # ✉️ Ask the organisers
+        "Is there parking \\",
+        "near the venue?",
+        "/quit",
+    ]
+    out = run_console(tmp_path, lines)
+    assert "-- now you are Anna (id 1001, en)" in out
+    assert "-- no button 1; there are 0" in out
+    assert "bot> ✅ Municipality: Talsu novads" in out
+    assert "bot> All set, Anna Bērziņa! Welcome to Kopiena." in out
+    # The question went out as one message of two lines, and the admin got it.
+    assert "Anna> Is there parking \n     near the venue?" in out
+    assert "to User 9001 (id 9001)> ❓ New question #1 from Anna Bērziņa:" in out
+    assert "near the venue?" in out.split("to User 9001 (id 9001)>")[1]

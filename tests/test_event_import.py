@@ -43,7 +43,7 @@ async def test_sample_programmes_import_and_show(sandbox: Sandbox, clock: Clock)
     assert "Ģimenes asistentu apmācība (100 stundas)" in replies.last.text
     replies = await anna.press("Ģimenes asistentu")
     card = replies.last.text
-    assert "25 sessions, 100 hours" in card
+    assert "25 sessions, 100 h in all" in card
     assert "… and 17 more sessions" in card
     assert "At most 2 per municipality" in card
     assert "approved by the organiser" in card

@@ -295,3 +295,47 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(sandbox: Sandbo
     assert sandbox.runtime is not None
     async with sandbox.runtime.db() as session:
         assert await session.scalar(select(func.count()).select_from(User)) == 1
+
+
+async def test_greetings_and_thanks_get_a_friendly_answer(sandbox: Sandbox) -> None:
+    await load_examples(sandbox)
+    liga = await onboard(sandbox, 511, "Līga Liepa", language="lv")
+    olga = await onboard(sandbox, 512, "Ольга Петрова", language="ru")
+    anna = await onboard(sandbox, 513, "Anna Bērziņa")
+
+    assert (await liga.send("Paldies!")).texts == [
+        "Lūdzu! Rakstiet, kad Jums rodas kāds jautājums."
+    ]
+    assert (await liga.send("Sveiki")).texts == [
+        "Sveiki! Uzdodiet jautājumu saviem vārdiem vai nosūtiet /help, lai redzētu, ko es varu."
+    ]
+    assert (await olga.send("Привет")).texts[0].startswith("Здравствуйте! Задайте вопрос")
+    thanks = await olga.send("Спасибо большое!")
+    assert thanks.texts == ["Пожалуйста! Пишите, если появятся вопросы."]
+    assert (await anna.send("thanks a lot")).texts == [
+        "You're welcome! Write whenever you have a question."
+    ]
+    # A greeting in front of a question is still a question.
+    replies = await anna.send("Hi, will I get a certificate?")
+    assert "Will I get a certificate after the training?" in replies.last.button_labels
+
+
+async def test_a_question_about_a_training_offers_its_card(sandbox: Sandbox) -> None:
+    from tests.helpers import make_event
+
+    await load_examples(sandbox)
+    await onboard(sandbox, ADMIN_ID, "Admin Adminiete")
+    event_id = await make_event(sandbox, ADMIN_ID, title="Ģimenes asistentu apmācība")
+    await make_event(sandbox, ADMIN_ID, title="Vasaras skola Strazdē")
+    liga = await onboard(sandbox, 521, "Līga Liepa", language="lv")
+
+    replies = await liga.send("kad sākas ģimenes asistentu kurss")
+    assert replies.last.text == "Varbūt kāds no šiem atbild uz Jūsu jautājumu:"
+    assert replies.last.button_labels[0] == "📅 Ģimenes asistentu apmācība"
+    assert "📅 Vasaras skola Strazdē" not in replies.last.button_labels
+    card = await liga.press("📅 Ģimenes asistentu apmācība")
+    assert card.last.text.startswith("Ģimenes asistentu apmācība\n📅 ")
+    assert f"ev:r:{event_id}" in [b["callback_data"] for row in card.last.buttons for b in row]
+    # One shared word is not enough to name a training.
+    replies = await liga.send("vai ģimenes locekļi var piedalīties")
+    assert "📅 Ģimenes asistentu apmācība" not in replies.last.button_labels

@@ -41,7 +41,7 @@ async def test_organiser_adds_an_entry_step_by_step(sandbox: Sandbox) -> None:
     replies = await olga.send("   ")
     assert replies.texts == ["Please type the question."]
     replies = await olga.send("Can I <b>record</b> an online session?")
-    assert "Type the answer (English, up to 3000 characters)." in replies.last.text
+    assert "Type the answer (in English, up to 3000 characters)." in replies.last.text
     replies = await olga.send("No & please don't: <i>participants' privacy</i>.")
     review = replies.last.text
     assert review.startswith("Check the FAQ entry\nTopic: Online sessions · Language: English")
@@ -113,7 +113,7 @@ async def test_organiser_edits_and_translates_an_entry(sandbox: Sandbox) -> None
     await olga.press_data(f"faq:ed:{lv_only}")
     replies = await olga.press("🌐 Language")
     replies = await olga.press("Русский")
-    assert "Type the question (Русский, up to 500 characters)." in replies.last.text
+    assert "Type the question (in Russian, up to 500 characters)." in replies.last.text
     await olga.send("Вопрос?")
     await olga.send("Ответ.")
     await olga.press("✅ Save")

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.i18n import Translator
 from bot.sandbox import Sandbox
 from storage.models import Attendance, FaqQuestion
 from tests.eventkit import START, create_event, daily_sessions, db, organiser, register
@@ -46,8 +47,8 @@ async def test_my_shows_a_readable_card_per_registration_in_latvian(
     lines = card.text.split("\n")
     assert lines[0] == TITLE
     assert lines[1] == "✅ Jūsu dalība šajās mācībās ir apstiprināta."
-    local = first.astimezone(sandbox.settings.tz)
-    assert lines[2].startswith("🗓 Nākamā nodarbība: ") and local.strftime("%H:%M") in lines[2]
+    lv = Translator("lv", sandbox.settings.tz)
+    assert lines[2].startswith("🗓 Nākamā nodarbība: ") and f"{lv.time(first)}–" in lines[2]
     assert lines[3] == "📍 Rīga, Zaķusalas krastmala 1"
     assert card.button_labels == [
         "ℹ️ Mācību apraksts",

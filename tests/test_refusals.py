@@ -26,9 +26,9 @@ async def test_the_municipality_limit_is_named_in_latvian(sandbox: Sandbox) -> N
         in card.text
     )
     assert "📝 Pieteikties" not in card.button_labels
-    replies = await ieva.press("⏳ Uz gaidīšanas sarakstu")
+    replies = await ieva.press("⏳ Pierakstīties gaidīšanas sarakstā")
     assert replies.last.text.startswith("🏘 Pašvaldībai „Talsu novads” brīvu vietu vairs nav")
-    replies = await ieva.press("⏳ Uz gaidīšanas sarakstu")
+    replies = await ieva.press("⏳ Pierakstīties gaidīšanas sarakstā")
     assert replies.texts[0] == (
         "⏳ Pašvaldībai „Talsu novads” brīvu vietu vairs nav (limits vienai pašvaldībai: 2). "
         "Jūsu vieta mācību „Vasaras skola” gaidīšanas sarakstā: 1; tiklīdz vieta "
@@ -65,22 +65,22 @@ async def test_no_register_button_before_registration_opens_or_after_it_closes(
     )
     anna = await onboard(sandbox, 801, "Anna Bērziņa")
     card = (await anna.send(f"/start event_{event}")).last
-    assert f"⏳ Registration opens on {EN.datetime(opens)}." in card.text
+    assert f"⏳ Registration opens on {EN.at(clock()).on_datetime(opens)}." in card.text
     assert "📝 Register" not in card.button_labels
     replies = await anna.press_data(f"ev:rc:{event}")  # a forged press registers nobody
-    assert replies.alert == f"Registration opens on {EN.datetime(opens)}."
+    assert replies.alert == f"Registration opens on {EN.at(clock()).on_datetime(opens)}."
 
     clock.set(opens + timedelta(minutes=1))
     card = (await anna.send(f"/start event_{event}")).last
-    assert f"⏳ Registration until {EN.datetime(closes)}" in card.text
+    assert f"⏳ Registration until {EN.at(clock()).until_datetime(closes)}" in card.text
     assert "📝 Register" in card.button_labels
 
     clock.set(closes + timedelta(minutes=1))
     card = (await anna.send(f"/start event_{event}")).last
-    assert f"⏳ Registration closed on {EN.datetime(closes)}." in card.text
+    assert f"⏳ Registration closed on {EN.at(clock()).on_datetime(closes)}." in card.text
     assert "📝 Register" not in card.button_labels
     replies = await anna.press_data(f"ev:r:{event}")
-    assert replies.alert == f"Registration closed on {EN.datetime(closes)}."
+    assert replies.alert == f"Registration closed on {EN.at(clock()).on_datetime(closes)}."
 
 
 async def test_the_card_shows_a_pending_request(sandbox: Sandbox) -> None:
@@ -112,7 +112,7 @@ async def test_the_organiser_sets_when_registration_opens(sandbox: Sandbox, cloc
     assert replies.texts == ["Registration must open before it closes."]
     opens = (clock() + timedelta(days=2)).astimezone(tz).replace(second=0, microsecond=0)
     replies = await olga.send(opens.strftime("%d.%m.%Y %H:%M"))
-    assert f"⏳ Registration opens on {EN.datetime(opens)}." in replies.last.text
+    assert f"⏳ Registration opens on {EN.at(clock()).on_datetime(opens)}." in replies.last.text
     await olga.press("⚙️ Manage")
     await olga.press("✏️ Edit")
     await olga.press("Registration opens")

@@ -194,9 +194,7 @@ async def test_csv_and_xlsx_exports_with_hours_and_inert_formulas(
 
     replies = await olga.press_data(f"ex:{event_id}:csv")
     assert sent(replies) == ["sendDocument"]
-    assert (
-        replies.last.text == "Vasaras skola: 3 registrants, attendance and hours (8 hours in all)."
-    )
+    assert replies.last.text == "Vasaras skola: 3 registrants, attendance and hours (8 h in all)."
     rows = csv_rows(replies)
     assert rows[0] == headers
     by_name = {row[0]: row for row in rows[1:]}
@@ -308,3 +306,32 @@ async def test_only_the_events_staff_see_lists_exports_and_attendance(bot: Sandb
     # An event that does not exist.
     replies = await olga.press_data("el:999999:0")
     assert replies.alert == "This event does not exist."
+
+
+async def test_latvian_csv_uses_semicolons_and_decimal_commas(bot: Sandbox) -> None:
+    # Excel with Latvian (or Russian) settings splits a double-clicked CSV at ";" and
+    # reads "1,5" as a number; with "," it would put a whole row in one cell.
+    admin = await onboard(bot, ADMIN_ID, "Admin Adminiete")
+    olga = await onboard(bot, 501, "Olga Organizatore", language="lv")
+    await admin.send("/grant 501 organiser")
+    event_id, sessions = await create_event(
+        bot, 501, [(FIRST, FIRST + timedelta(minutes=90))], title="Supervīzija; grupā"
+    )
+    anna = await onboard(bot, 601, "Anna Bērziņa")
+    await register(anna, event_id)
+    await olga.press_data(f"at:{sessions[0]}:{await user_id(bot, 601)}:1")
+
+    replies = await olga.press_data(f"ex:{event_id}:csv")
+    document = next(r.file for r in replies if r.file is not None)
+    lines = document.content.decode("utf-8-sig").splitlines()
+    header = lines[0].split(";")
+    assert header[:3] == ["Vārds, uzvārds", "Pašvaldība", "Darbavieta"]
+    row = next(csv.reader(io.StringIO(lines[1]), delimiter=";"))
+    assert row[0] == "Anna Bērziņa" and row[-3:] == ["1", "1,5", "1,5"]
+    assert replies.last.text.endswith("(kursa apjoms: 1 st. 30 min).")
+
+    # English keeps commas.
+    replies = await admin.press_data(f"ex:{event_id}:csv")
+    document = next(r.file for r in replies if r.file is not None)
+    english = list(csv.reader(io.StringIO(document.content.decode("utf-8-sig"))))
+    assert english[1][-3:] == ["1", "1.5", "1.5"]

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import N_
+from bot.i18n import N_, latvian_sort_key
 from bot.runtime import Runtime
 from bot.services.errors import InvalidInput, NotAllowed, Stale
 from bot.services.events import (
@@ -579,7 +579,8 @@ async def report(db: async_sessionmaker[AsyncSession], announcement_id: int) -> 
                 Delivery.ref_id == announcement_id,
                 Delivery.status.in_(list(names)),
             )
-            .order_by(User.full_name, User.id)
         ):
             names[status].append(name or "—")
+        for listed in names.values():
+            listed.sort(key=latvian_sort_key)
     return Report(title or "", row.due_at, counts, names["failed"], names["unreachable"])

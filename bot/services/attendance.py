@@ -17,10 +17,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import N_
+from bot.i18n import N_, latvian_sort_key
 from bot.services.errors import InvalidInput, NotFound, ServiceError
 from bot.services.events import EventStatus, EventView, RegStatus, SessionView, require_staff, view
-from bot.services.municipalities import fold
 from bot.services.users import Person
 from storage.db import insert
 from storage.models import Attendance, CheckinAttempts, Registration, User
@@ -340,7 +339,7 @@ async def _roster(
     ).all()
     entries = sorted(
         (RosterEntry(p[0], p[1] or "—", p[2], p[3]) for p in people),
-        key=lambda e: (fold(e.name), e.user_id),
+        key=lambda e: (latvian_sort_key(e.name), e.user_id),
     )
     pages = max(1, -(-len(entries) // ROSTER_PAGE))
     if page is None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
 from bot.services.errors import NotAllowed, NotFound
+from bot.services.faq_search import stem, words
 from bot.services.users import Person, Role
 from storage.models import Event, EventTrainer, Registration
 from storage.models import Session as EventSession
@@ -228,3 +229,47 @@ async def upcoming(
             )
         )
         return await load_views(session, events), pages
+
+
+@dataclass(frozen=True)
+class TitleMatch:
+    event_id: int
+    title: str
+
+
+MAX_TITLE_MATCHES = 2
+
+
+async def named_in(
+    db: async_sessionmaker[AsyncSession], text: str, now: datetime
+) -> list[TitleMatch]:
+    """Upcoming trainings a question names ("kad sākas ģimenes asistentu kurss" names
+    "Ģimenes asistentu apmācība"): at least two words of the title, or its only word,
+    found in the question (light stems, so case endings do not matter)."""
+    asked = {stem(word) for word in words(text)}
+    if not asked:
+        return []
+    last_end = (
+        select(
+            EventSession.event_id,
+            func.max(EventSession.ends_at).label("ends"),
+            func.min(EventSession.starts_at).label("starts"),
+        )
+        .group_by(EventSession.event_id)
+        .subquery()
+    )
+    async with db() as session:
+        rows = await session.execute(
+            select(Event.id, Event.title)
+            .join(last_end, last_end.c.event_id == Event.id)
+            .where(Event.status == EventStatus.PUBLISHED, last_end.c.ends > now)
+            .order_by(last_end.c.starts, Event.id)
+        )
+    found: list[tuple[int, TitleMatch]] = []
+    for event_id, title in rows:
+        named = {stem(word) for word in words(title) if not word.isdigit()}
+        shared = len(named & asked)
+        if shared >= min(2, len(named)) and shared:
+            found.append((shared, TitleMatch(event_id, title)))
+    found.sort(key=lambda pair: -pair[0])
+    return [match for _, match in found[:MAX_TITLE_MATCHES]]

@@ -48,23 +48,41 @@ def inert(text: str) -> str:
     return "'" + text if looks_like_formula(text) else text
 
 
-def _csv_cell(value: Cell) -> str | int | float:
+@dataclass(frozen=True)
+class CsvStyle:
+    """What Excel expects when it opens a CSV file with a double click: where the decimal
+    mark is a comma (Latvian, Russian settings), the list separator is a semicolon."""
+
+    delimiter: str = ","
+    decimal: str = "."
+
+
+CSV_STYLES = {"lv": CsvStyle(";", ","), "ru": CsvStyle(";", ","), "en": CsvStyle(",", ".")}
+
+
+def csv_style(language: str) -> CsvStyle:
+    return CSV_STYLES.get(language, CsvStyle())
+
+
+def _csv_cell(value: Cell, style: CsvStyle) -> str | int | float:
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.strftime(DATETIME_FORMAT)
     if isinstance(value, str):
         return inert(value)
+    if isinstance(value, float):
+        return repr(value).replace(".", style.decimal)
     return value
 
 
-def csv_bytes(table: Table) -> bytes:
+def csv_bytes(table: Table, style: CsvStyle = CsvStyle()) -> bytes:
     """UTF-8 with a byte-order mark, so that Excel shows ā, š and ж right."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_csv_cell(h) for h in table.headers])
+    writer = csv.writer(buffer, delimiter=style.delimiter, lineterminator="\r\n")
+    writer.writerow([_csv_cell(h, style) for h in table.headers])
     for row in table.rows:
-        writer.writerow([_csv_cell(value) for value in row])
+        writer.writerow([_csv_cell(value, style) for value in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -41,6 +41,7 @@ CONCEPT_WEIGHT = 0.8
 FUZZY_MIN = 0.6
 FUZZY_CANDIDATES = 3
 MIN_COVERAGE = 0.3  # share of the query's idf mass the best hit must cover to "fit"
+WEAK_COVERAGE = 0.5  # at most this share, a hit must also match a topic of the FAQ
 RELATIVE_CUTOFF = 0.25  # further hits must score at least this share of the best one
 
 WORD = re.compile(r"[^\W_]+")
@@ -79,6 +80,18 @@ STOPWORDS = frozenset(
     меня мы вы я это этот эта то для при здравствуите привет спасибо пожалуиста подскажите
     скажите хотел хотела хочу можно какая какои какие какое каков мои моя мое мой
     будет был была было
+    tiek tika tiks tikt im ll ve don doesn isn won
+    """.split()  # noqa: SIM905
+)
+# The names of what every entry is about ("mācības", "course", "обучение"): in a
+# question they say nothing about which entry answers it, only noise that lets an
+# entry that happens to repeat them win.
+GENERIC = frozenset(
+    """
+    macibas macibam macibu macibos kurss kursa kursu kursam kursi kursiem kursos
+    seminars seminara seminaru apmaciba apmacibas apmacibu training trainings course
+    courses seminar seminars programme program обучение обучения обучению обучении курс
+    курса курсу курсе курсы курсов семинар семинара семинаре
     """.split()  # noqa: SIM905
 )
 
@@ -89,11 +102,13 @@ SYNONYMS: dict[str, str] = {
         pieteikties pieteikšanās pieteikums pieteikt reģistrēties reģistrācija reģistrēt
         register registration registering sign signup enrol enroll enrolment apply
         application записаться запись регистрация зарегистрироваться регистрироваться
-        заявка
+        заявка pierakstīties pierakstīt pieraksts записаться записать
     """,
     "cancel": """
-        atteikties atteikt atcelt atcelšana atsaukt atteikums nevarēšu cancel cancelling
-        cancellation withdraw unregister отменить отмена отказаться отказ отписаться
+        atteikties atteikt atcelt atcelšana atsaukt atteikums nevarēšu neizdosies
+        saslimu slims slima slimība cancel cancelling cancellation withdraw unregister
+        ill sick illness отменить отмена отказаться отказ отписаться заболел заболела
+        болею
     """,
     "waitlist": """
         gaidītāju gaidīšanas rinda rindā saraksts brīvu brīvas aizņemtas aizņemts waiting
@@ -104,8 +119,9 @@ SYNONYMS: dict[str, str] = {
         held room где место адрес проходит проводится зал
     """,
     "certificate": """
-        apliecība apliecības sertifikāts sertifikātu apliecinājums certificate certificates
-        proof diploma сертификат удостоверение справка свидетельство
+        apliecība apliecības sertifikāts sertifikātu apliecinājums izsniegts izsniedz
+        certificate certificates proof diploma completion сертификат удостоверение
+        справка свидетельство выдают
     """,
     "hours": """
         stundas stundu stundām apmeklējums apmeklēt apmeklētība klātbūtne kavēt kavējums
@@ -114,27 +130,30 @@ SYNONYMS: dict[str, str] = {
     """,
     "contact": """
         kontakti kontaktinformācija sazināties zvanīt tālrunis telefons e-pasts epasts
-        koordinators contact call phone email coordinator reach контакт контакты
-        связаться позвонить телефон почта координатор
+        koordinators runāt vērsties contact call phone email coordinator reach ask speak
+        talk контакт контакты связаться позвонить звонить телефон почта координатор
+        обращаться
     """,
     "online": """
         tiešsaistē tiešsaiste attālināti saite zoom teams online remote link video
         tiešraide онлайн дистанционно ссылка удаленно трансляция
     """,
     "cost": """
-        maksa maksā cena bezmaksas samaksa izmaksas cost costs price fee free pay paid
-        charge стоимость цена платить платно бесплатно оплата
+        maksa maksā cena bezmaksas samaksa izmaksas cost costs price fee fees free pay
+        paid charge стоимость стоит цена платить платно бесплатно оплата
     """,
     "travel": """
         ceļš ceļa nokļūt transports autobuss vilciens braukt izdevumi kompensācija
-        naktsmītne nakšņot travel transport bus train accommodation stay overnight
-        reimbursed reimbursement доехать дорога транспорт автобус поезд проживание
-        ночлег компенсация
+        kompensē benzīns degviela biļete biļetes naktsmītne nakšņot pārnakšņot travel
+        transport bus ticket tickets fuel petrol accommodation stay overnight reimbursed
+        reimbursement доехать дорога проезд транспорт автобус поезд билет бензин
+        проживание ночлег компенсация компенсируют
     """,
     "access": """
-        pieejamība pieejams ratiņkrēsls invaliditāte asistents vajadzības accessible
-        accessibility wheelchair disability needs доступность доступ коляска инвалидность
-        потребности
+        pieejamība pieejams ratiņkrēsls invaliditāte vajadzības lifts uzbrauktuve kāpnes
+        accessible accessibility wheelchair disability needs lift elevator ramp stairs
+        доступность доступ коляска инвалидность инвалидной потребности лифт пандус
+        лестница
     """,
     "privacy": """
         dati datu personas privātums glabāt dzēst data personal privacy gdpr store delete
@@ -143,6 +162,16 @@ SYNONYMS: dict[str, str] = {
     "survey": """
         aptauja aptauju anketa atsauksmes novērtējums vērtējums survey feedback
         questionnaire evaluation form опрос анкета отзыв оценка
+    """,
+    "eligible": """
+        piedalīties piedalās dalība strādāju strādā darbinieki darbinieks speciālisti
+        bāriņtiesa participate participation eligible join workers worker specialists
+        участвовать участие работаю работают работники работник специалисты
+    """,
+    "time": """
+        cikos sākas sākums sākuma beidzas ilgst ilgums pulksten begin begins start starts
+        starting finish duration schedule начало начинается заканчивается длится
+        расписание
     """,
     "familyassistant": """
         ģimenes asistents asistenta asistentu family assistant assistants семейный
@@ -175,7 +204,9 @@ def words(text: str) -> list[str]:
         if phrase in folded:
             folded = folded.replace(phrase, joined)
     return [
-        word for word in WORD.findall(folded) if 1 < len(word) <= MAX_WORD and word not in STOPWORDS
+        word
+        for word in WORD.findall(folded)
+        if 1 < len(word) <= MAX_WORD and word not in STOPWORDS and word not in GENERIC
     ]
 
 
@@ -269,7 +300,11 @@ class SearchIndex:
 
     def query_terms(self, text: str) -> list[dict[str, float]]:
         """For each query word, the index terms it stands for and how much each counts."""
-        result: list[dict[str, float]] = []
+        return [terms for terms, _ in self._query(text)]
+
+    def _query(self, text: str) -> list[tuple[dict[str, float], bool]]:
+        """query_terms, each with whether the word was found as typed (not as a typo)."""
+        result: list[tuple[dict[str, float], bool]] = []
         seen: set[str] = set()
         for word in words(text):
             if word in seen:
@@ -283,6 +318,7 @@ class SearchIndex:
                 terms[own] = 1.0
             concept = CONCEPTS.get(own)
             concept_weight = CONCEPT_WEIGHT
+            as_typed = bool(terms) or concept is not None
             if not terms and concept is None:
                 for candidate, similarity in self._similar(word):
                     term = self._lookalikes[candidate]
@@ -292,16 +328,17 @@ class SearchIndex:
                         concept, concept_weight = CONCEPTS[term], similarity * CONCEPT_WEIGHT
             if concept and concept in self.postings:
                 terms[concept] = max(terms.get(concept, 0.0), concept_weight)
-            result.append(terms)
+            result.append((terms, as_typed))
         return result
 
     def search(self, text: str, limit: int = 3) -> list[Hit]:
         """The best entries for `text`, best first; only those that fit the query."""
         if not self.size:
             return []
-        groups = self.query_terms(text)
-        if not groups:
+        query = self._query(text)
+        if not query:
             return []
+        groups = [terms for terms, _ in query]
         # A word the index does not know counts as much as the query's known words on
         # average: the corpus's mean idf is inflated by a long tail of rare names.
         weights = [{t: self.idf[t] * w for t, w in terms.items()} for terms in groups]
@@ -328,10 +365,26 @@ class SearchIndex:
             coverage = min(1.0, matched / total) if total else 0.0
             if coverage < MIN_COVERAGE or score < RELATIVE_CUTOFF * top:
                 continue
+            if not self._on_topic(index, query, coverage):
+                continue
             hits.append(Hit(self.entry_ids[index], score, coverage))
             if len(hits) == limit:
                 break
         return hits
+
+    def _on_topic(
+        self, index: int, query: list[tuple[dict[str, float], bool]], coverage: float
+    ) -> bool:
+        """Weak matches are no answer ("mans dators nestrādā" is not about the entry that
+        says "strādā"): a hit that covers at most half of the question must match a topic
+        of the synonym table with a word as typed, not only through a typo's lookalike."""
+        if coverage > WEAK_COVERAGE:
+            return True
+        return any(
+            as_typed and term.startswith("~") and index in self.postings[term]
+            for terms, as_typed in query
+            for term in terms
+        )
 
 
 def has_words(text: str) -> bool:

@@ -70,6 +70,10 @@ def clean_name(text: str) -> str:
             )
     if not any(char.isalpha() for char in name):
         raise InvalidInput(N_("Please type your full name."))
+    if sum(1 for word in name.split() if any(char.isalpha() for char in word)) < 2:
+        raise InvalidInput(
+            N_("Please type both your first name and surname, for example Anna Bērziņa.")
+        )
     return name
 
 

@@ -10,9 +10,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.i18n import latvian_sort_key
 from bot.services import municipalities
 from bot.services.events import ACTIVE, EventView, RegStatus, SessionView, require_staff, view
-from bot.services.municipalities import OTHER, fold
+from bot.services.municipalities import OTHER
 from bot.services.users import Person
 from storage.models import Attendance, Registration, User
 from storage.models import Session as EventSession
@@ -58,7 +59,7 @@ async def _registrants(session: AsyncSession, event_id: int) -> list[Registrant]
                 registration.created_at,
             )
         )
-    groups[RegStatus.CONFIRMED].sort(key=lambda r: (fold(r.name), r.user_id))
+    groups[RegStatus.CONFIRMED].sort(key=lambda r: (latvian_sort_key(r.name), r.user_id))
     return [r for status in ACTIVE for r in groups[status]]
 
 
@@ -109,14 +110,14 @@ class Summary:
     total: MunicipalityCount = field(default_factory=lambda: MunicipalityCount(None))
 
 
-def _municipality_order(code: str | None) -> tuple[int, str]:
+def _municipality_order(code: str | None) -> tuple[int, object]:
     """By name; "other" and "not given" last."""
     if code is None:
-        return 2, ""
+        return 2, ()
     if code == OTHER:
-        return 1, ""
+        return 1, ()
     found = municipalities.get(code)
-    return 0, fold(found.name if found else code)
+    return 0, latvian_sort_key(found.name if found else code)
 
 
 async def _attendees(session: AsyncSession, event: EventView) -> set[int]:

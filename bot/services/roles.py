@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from bot.i18n import N_
+from bot.i18n import N_, latvian_sort_key
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.municipalities import fold
 from bot.services.users import Person, Role, find_user
@@ -166,13 +166,15 @@ async def members(
             else:
                 is_holder = User.id.in_(with_role)
             query = query.where(is_holder if holders else ~is_holder)
-        total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        users = await session.scalars(
-            query.order_by(func.lower(User.full_name), User.id)
-            .offset(page * PAGE_SIZE)
-            .limit(PAGE_SIZE)
-        )
-        found = [await _member(session, user, admin_ids) for user in users]
+        # Latvian alphabetical order needs a collation SQL does not have everywhere:
+        # sort the (id, name) pairs here and load only the page's users.
+        pairs = (await session.execute(query.with_only_columns(User.id, User.full_name))).all()
+        pairs.sort(key=lambda pair: (latvian_sort_key(pair[1] or ""), pair[0]))
+        total = len(pairs)
+        ids = [user_id for user_id, _ in pairs[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]]
+        loaded = await session.scalars(select(User).where(User.id.in_(ids)))
+        by_id = {user.id: user for user in loaded}
+        found = [await _member(session, by_id[user_id], admin_ids) for user_id in ids]
     return found, max(1, -(-total // PAGE_SIZE))
 
 

@@ -10,6 +10,13 @@ import math
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+MAX_SESSION_TICKS = 16
 
 
 @dataclass(frozen=True)
@@ -42,11 +49,27 @@ def warm_up() -> None:
     render("", [])
 
 
-def render(title: str, bars: Sequence[Bars], trend: Trend | None = None) -> bytes:
+def render(
+    title: str, bars: Sequence[Bars], trend: Trend | None = None, *, decimal: str = "."
+) -> bytes:
+    """The chart as PNG bytes; `decimal` is the reader's decimal mark ("," in Latvian)."""
+    figure = draw(title, bars, trend, decimal=decimal)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def draw(
+    title: str, bars: Sequence[Bars], trend: Trend | None = None, *, decimal: str = "."
+) -> Figure:
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    def with_decimal_mark(value: float, _position: int | None = None) -> str:
+        return f"{value:g}".replace(".", decimal)
 
     columns = 2 if len(bars) > 1 else 1
     bar_rows = math.ceil(len(bars) / columns) if bars else 0
@@ -63,6 +86,7 @@ def render(title: str, bars: Sequence[Bars], trend: Trend | None = None) -> byte
         axes.tick_params(axis="x", labelsize=8)
         axes.set_title(_wrap(panel.title), fontsize=9)
         axes.set_ylim(0, max([*panel.counts, 1]) * 1.2)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no "0.5 people"
         axes.spines[["top", "right"]].set_visible(False)
         if panel.note:
             axes.set_xlabel(panel.note, fontsize=8)
@@ -72,6 +96,11 @@ def render(title: str, bars: Sequence[Bars], trend: Trend | None = None) -> byte
             ys = [math.nan if m is None else m for m in means]
             axes.plot(list(trend.sessions), ys, marker="o", label=_wrap(label, 60, 1))
         axes.set_ylim(1, 5.2)
+        if len(trend.sessions) <= MAX_SESSION_TICKS:  # session numbers, whole
+            axes.set_xticks(list(trend.sessions))
+        else:
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.yaxis.set_major_formatter(FuncFormatter(with_decimal_mark))
         axes.set_title(trend.title, fontsize=9)
         axes.set_xlabel(trend.x_label, fontsize=8)
         axes.set_ylabel(trend.y_label, fontsize=8)
@@ -79,6 +108,4 @@ def render(title: str, bars: Sequence[Bars], trend: Trend | None = None) -> byte
         axes.legend(fontsize=7, loc="lower left")
         axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure

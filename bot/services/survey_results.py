@@ -16,9 +16,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.i18n import latvian_sort_key
 from bot.services.errors import Stale
 from bot.services.events import EventView, can_staff, load_views, require_staff
-from bot.services.municipalities import fold
 from bot.services.survey_templates import RATING_MAX, RATING_MIN, QuestionView, load_questions
 from bot.services.surveys import (
     SURVEY_KIND,
@@ -314,7 +314,7 @@ async def export_data(
             )
         )
     if not survey.anonymous:
-        rows.sort(key=lambda r: (r.target.number, fold(r.name or "")))
+        rows.sort(key=lambda r: (r.target.number, latvian_sort_key(r.name or "")))
     else:
         rows.sort(key=lambda r: r.target.number)  # stable: random-id order within a session
     return ExportData(survey, event, questions, rows)

@@ -58,7 +58,7 @@ DEFAULT_QUESTIONS: tuple[dict[str, Any], ...] = (
         },
         "options": [
             {"lv": "Par maz", "en": "Too little", "ru": "Слишком мало"},
-            {"lv": "Tieši laikā", "en": "Just right", "ru": "В самый раз"},
+            {"lv": "Tieši piemērots", "en": "Just right", "ru": "В самый раз"},
             {"lv": "Par daudz", "en": "Too much", "ru": "Слишком много"},
         ],
     },
@@ -153,12 +153,15 @@ async def load_template(session: AsyncSession, template_id: int) -> TemplateView
 
 
 async def ensure_default_template(db: async_sessionmaker[AsyncSession]) -> int:
-    """Create the shipped template once (safe to run at every start)."""
+    """Create the shipped template once (safe to run at every start); a template created
+    by an older release gets the current wording (same questions and options, so answers
+    already given keep their meaning)."""
     async with db() as session:
         found = await session.scalar(
             select(SurveyTemplate.id).where(SurveyTemplate.key == DEFAULT_KEY)
         )
     if found is not None:
+        await _refresh_default_wording(db, found)
         return found
     async with db.begin() as session:
         await session.execute(
@@ -183,6 +186,27 @@ async def ensure_default_template(db: async_sessionmaker[AsyncSession]) -> int:
                     )
                 )
         return template_id
+
+
+async def _refresh_default_wording(db: async_sessionmaker[AsyncSession], template_id: int) -> None:
+    query = (
+        select(SurveyQuestion)
+        .where(SurveyQuestion.template_id == template_id)
+        .order_by(SurveyQuestion.position)
+    )
+    async with db() as session:
+        stored = [(q.kind, q.texts, q.options) for q in await session.scalars(query)]
+    shipped = [(q["kind"], q["texts"], q.get("options", [])) for q in DEFAULT_QUESTIONS]
+    if stored == shipped[: len(stored)]:
+        return  # the usual start: nothing to write
+    async with db.begin() as session:
+        for question, (kind, texts, options) in zip(
+            await session.scalars(query), shipped, strict=False
+        ):
+            if question.kind != kind or len(question.options) != len(options):
+                continue
+            question.texts = dict(texts)
+            question.options = [dict(option) for option in options]
 
 
 def require_organiser(person: Person) -> None:
