@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     # Broadcast messages (reminders, announcements, surveys) per second over all chats;
     # 0 lifts the limit (a self-hosted Bot API server). One per second per chat always holds.
     broadcast_rate: float = Field(default=30.0, ge=0)
+    # Certificates: the issuing body printed on them; a yearly target of training hours
+    # shown in /hours (0: no target).
+    certificate_issuer: str = Field(default="Kopiena", min_length=1, max_length=150)
+    learning_target_hours: int = Field(default=0, ge=0, le=2000)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

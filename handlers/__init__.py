@@ -8,6 +8,7 @@ from handlers import (
     admin,
     announcements,
     attendance,
+    certificates,
     dialogs,
     edit_event,
     event_staff,
@@ -50,6 +51,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
         survey_results,
         reminders,
         announcements,
+        certificates,
     ):
         module.register(application)
     fallback.register(application)  # last: it takes whatever nobody else did
