@@ -8,7 +8,6 @@ it stays sharp at any print size and costs no image.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -19,6 +18,7 @@ from fpdf import FPDF, FontFace
 
 from bot.i18n import Translator
 from bot.services.certificates import CertificateView, format_code
+from bot.services.learning_record import RecordYear
 
 FONT = Path(__file__).parent / "data" / "fonts" / "DejaVuSans.ttf"
 FAMILY = "DejaVu"
@@ -166,23 +166,6 @@ def certificate_pdf(
         ),
     )
     return bytes(pdf.output())
-
-
-@dataclass(frozen=True)
-class RecordLine:
-    title: str
-    organiser: str | None
-    first: datetime | None
-    last: datetime | None
-    hours: float
-    certificate: str | None  # its code
-
-
-@dataclass(frozen=True)
-class RecordYear:
-    year: int
-    hours: float
-    lines: Sequence[RecordLine]
 
 
 def record_pdf(

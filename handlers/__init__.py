@@ -16,6 +16,7 @@ from handlers import (
     fallback,
     faq,
     faq_staff,
+    hours,
     new_event,
     onboarding,
     privacy,
@@ -52,6 +53,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
         reminders,
         announcements,
         certificates,
+        hours,
     ):
         module.register(application)
     fallback.register(application)  # last: it takes whatever nobody else did

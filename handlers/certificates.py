@@ -477,3 +477,26 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         (r"^ctd:(\d{1,9})$", reissue),
     ):
         application.add_handler(CallbackQueryHandler(handler, pattern=pattern))
+
+
+# -- /my: how far each training is from its certificate -------------------------------------
+
+
+def progress_note(tr: Translator, found: certificates.Progress | None) -> str:
+    """'; 16 more hours for the certificate' after a registration's hours in /my."""
+    if found is None or not found.total_minutes:
+        return ""
+    if found.certificate:
+        return "; " + tr._("🎓 certificate {code}", code=format_code(found.certificate))
+    missing = found.missing_minutes
+    if missing:
+        count = -(-missing // 60)
+        return "; " + tr.ngettext(
+            "{hours} more hour for the certificate",
+            "{hours} more hours for the certificate",
+            count,
+            hours=minutes_text(tr, missing),
+        )
+    if found.needs_survey and not found.answered_survey:
+        return "; " + tr._("answer the feedback survey for the certificate")
+    return "; " + tr._("enough for the certificate")

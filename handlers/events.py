@@ -11,9 +11,11 @@ from bot.i18n import Translator
 from bot.services import events as events_service
 from bot.services import registration
 from bot.services.calendar import event_calendar
+from bot.services.certificates import progress as certificate_progress
 from bot.services.events import EventStatus, EventView, RegStatus, can_manage, can_staff
 from bot.services.registration import Outcome, Promotion
 from bot.services.users import Person
+from handlers.certificates import progress_note
 from handlers.common import Buttons, Context, deep_links, guarded, say, who
 from handlers.notify import notify
 from handlers.paging import navigation
@@ -309,6 +311,9 @@ async def show_mine(update: Update, context: Context, *, edit: bool) -> None:
         return
     lines = [tr._("<b>My registrations</b>")]
     rows: list[list[tuple[str, str]]] = []
+    toward_certificate = await certificate_progress(
+        context.runtime.db, person.id, [item.event.id for item in mine]
+    )
     for item in mine:
         event = item.event
         when = tr.short_date(event.starts_at) if event.starts_at else "—"
@@ -320,6 +325,7 @@ async def show_mine(update: Update, context: Context, *, edit: bool) -> None:
                 attended=hours_text(tr, item.attended_hours),
                 total=hours_text(tr, event.total_hours),
             )
+            line += progress_note(tr, toward_certificate.get(event.id))
         if event.status == EventStatus.CANCELLED:
             line += " — " + tr._("❌ Cancelled")
         lines.append(line)

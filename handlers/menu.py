@@ -24,6 +24,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", N_("What I can do")),
     Command("events", N_("Upcoming trainings")),
     Command("my", N_("My registrations and hours")),
+    Command("hours", N_("My learning record: hours by year and certificates")),
+    Command("verify", N_("Check a certificate by its code")),
     Command("checkin", N_("Check in to a session with the trainer's code")),
     Command("faq", N_("Frequently asked questions; /faq words searches them")),
     Command("profile", N_("Your profile and language")),

@@ -69,11 +69,13 @@ async def tick(sandbox: Sandbox) -> int:
 
 
 def documents(sandbox: Sandbox, chat_id: int) -> list[tuple[str, UploadedFile]]:
-    """(caption, file) of every document sent to this chat, oldest first."""
+    """(caption, file) of every certificate sent to this chat, oldest first."""
     return [
         (str(call.params.get("caption", "")), call.params["document"])
         for call in sandbox.api.sent_to(chat_id)
-        if call.method == "sendDocument" and isinstance(call.params.get("document"), UploadedFile)
+        if call.method == "sendDocument"
+        and isinstance(call.params.get("document"), UploadedFile)
+        and call.params["document"].filename.startswith("certificate-")
     ]
 
 
