@@ -16,6 +16,7 @@ from handlers import (
     fallback,
     faq,
     faq_staff,
+    funder_report,
     hours,
     new_event,
     onboarding,
@@ -54,6 +55,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
         announcements,
         certificates,
         hours,
+        funder_report,
     ):
         module.register(application)
     fallback.register(application)  # last: it takes whatever nobody else did

@@ -36,6 +36,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("remind", N_("Send an announcement to a training's participants"), Role.TRAINER),
     Command("new_event", N_("Create a training"), Role.ORGANISER),
     Command("results", N_("Feedback survey results of your trainings"), Role.TRAINER),
+    Command("funder", N_("Funder's report for a programme or a period (XLSX)"), Role.ORGANISER),
     Command("templates", N_("Feedback survey templates"), Role.ORGANISER),
     Command("users", N_("List users by role"), Role.ADMIN),
     Command("grant", N_("Give someone a role"), Role.ADMIN),

@@ -181,7 +181,7 @@ class Standing:
     meets: bool
 
 
-async def _standings(session: AsyncSession, event_id: int) -> list[Standing]:
+async def standings(session: AsyncSession, event_id: int) -> list[Standing]:
     """Every confirmed registrant of the event and whether they meet its rule."""
     row = await _event_row(session, event_id)
     sessions = {
@@ -258,7 +258,7 @@ async def progress(
             if row is None:
                 continue
             mine = next(
-                (s for s in await _standings(session, event_id) if s.user_id == user_id), None
+                (s for s in await standings(session, event_id) if s.user_id == user_id), None
             )
             if mine is None:
                 continue
@@ -355,7 +355,7 @@ async def _settle_event(session: AsyncSession, event_id: int, now: datetime) -> 
     ):
         certs.setdefault(cert.user_id, []).append(cert)
     changed = 0
-    for standing in await _standings(session, event_id):
+    for standing in await standings(session, event_id):
         mine = certs.get(standing.user_id, [])
         if not mine:
             if standing.meets and standing.name:
@@ -433,11 +433,11 @@ async def holders(db: async_sessionmaker[AsyncSession], actor: Person, event_id:
             select(Certificate).where(Certificate.event_id == event_id).order_by(Certificate.number)
         ):
             latest[cert.user_id] = cert
-        standings = sorted(
-            await _standings(session, event_id), key=lambda s: ((s.name or "").lower(), s.user_id)
+        people = sorted(
+            await standings(session, event_id), key=lambda s: ((s.name or "").lower(), s.user_id)
         )
         return Holders(
-            await _rules(session, event), [Holder(s, latest.get(s.user_id)) for s in standings]
+            await _rules(session, event), [Holder(s, latest.get(s.user_id)) for s in people]
         )
 
 
@@ -446,7 +446,7 @@ async def _managed_holder(
 ) -> tuple[EventView, Standing]:
     event = await view(session, event_id)
     require_manage(actor, event)
-    standing = next((s for s in await _standings(session, event_id) if s.user_id == user_id), None)
+    standing = next((s for s in await standings(session, event_id) if s.user_id == user_id), None)
     if standing is None:
         raise InvalidInput(N_("This person is not registered for this event."))
     return event, standing
