@@ -20,7 +20,7 @@ from bot.i18n import Translator
 from bot.services.certificates import CertificateView, format_code
 from bot.services.learning_record import RecordYear
 
-FONT = Path(__file__).parent / "data" / "fonts" / "DejaVuSans.ttf"
+FONT = Path(__file__).parent / "data" / "fonts" / "DejaVuSans-subset.ttf"
 FAMILY = "DejaVu"
 INK = (33, 37, 41)
 MUTED = (108, 117, 125)
