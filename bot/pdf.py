@@ -26,6 +26,7 @@ INK = (33, 37, 41)
 MUTED = (108, 117, 125)
 ACCENT = (25, 84, 133)
 RED = (176, 0, 32)
+QUOTES = {"lv": "„{}”", "en": "“{}”", "ru": "«{}»"}
 
 
 def verify_link(bot_username: str, code: str) -> str:
@@ -114,7 +115,7 @@ def certificate_pdf(
     pdf.ln(6)
     _line(pdf, cert.holder_name or "—", 26)
     pdf.ln(4)
-    _line(pdf, f"„{cert.event_title}”" if tr.language == "lv" else f"“{cert.event_title}”", 16)
+    _line(pdf, QUOTES[tr.language].format(cert.event_title), 16)
     if cert.programme and cert.programme != cert.event_title:
         _line(pdf, tr._("Programme: {name}", name=cert.programme), 11, color=MUTED)
     pdf.ln(6)
@@ -223,6 +224,7 @@ def record_pdf(
             borders_layout="HORIZONTAL_LINES",
             line_height=5.5,
             headings_style=FontFace(color=MUTED),
+            text_align="LEFT",
         ) as table:
             table.row(headers)
             for line in year.lines:

@@ -178,3 +178,20 @@ async def test_only_the_organiser_manages_certificates_and_bad_input_is_refused(
     # An unknown or malformed code answers clearly.
     assert "for example" in (await intruder.send("/verify")).last.text
     assert "No certificate" in (await intruder.send("/verify " + "Ā" * 500)).last.text
+
+
+def test_the_drawn_qr_code_has_exactly_the_dark_modules_of_the_link() -> None:
+    import segno
+
+    from bot.pdf import _qr_runs, verify_link
+
+    link = verify_link("kopiena_bot", "YDW4CWRP")
+    assert link == "https://t.me/kopiena_bot?start=verify_YDW4CWRP"
+    size, runs = _qr_runs(link)
+    drawn = [[False] * size for _ in range(size)]
+    for row, column, length in runs:
+        for x in range(column, column + length):
+            assert not drawn[row][x]
+            drawn[row][x] = True
+    expected = [[bool(module) for module in row] for row in segno.make(link, error="m").matrix]
+    assert drawn == expected
