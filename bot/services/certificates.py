@@ -389,24 +389,63 @@ async def _settle_event(session: AsyncSession, event_id: int, now: datetime) -> 
     return changed
 
 
+def _out_of_step(standing: Standing, mine: list[Certificate]) -> bool:
+    """Would `_settle_event` change anything for this person? (Mirrors its rules.)"""
+    if not mine:
+        return standing.meets and bool(standing.name)
+    for cert in mine:
+        if cert.manual or cert.holder_removed:
+            continue
+        if cert.status == "valid" and not standing.meets:
+            return True
+        if cert.status == "revoked" and cert.revoked_auto and standing.meets:
+            return True
+        if cert.status == "valid" and (
+            cert.attended_minutes != standing.attended_minutes
+            or cert.total_minutes != standing.total_minutes
+        ):
+            return True
+    return False
+
+
+async def _events_out_of_step(session: AsyncSession, now: datetime) -> list[int]:
+    ended = (
+        await session.execute(
+            select(EventSession.event_id)
+            .join(Event, Event.id == EventSession.event_id)
+            .where(Event.status.in_([EventStatus.PUBLISHED.value, EventStatus.FINISHED.value]))
+            .group_by(EventSession.event_id)
+            .having(func.max(EventSession.ends_at) <= now)
+            .having(func.max(EventSession.ends_at) > now - SETTLE_FOR)
+        )
+    ).scalars()
+    found = []
+    for event_id in list(ended):
+        certs: dict[int, list[Certificate]] = {}
+        for cert in await session.scalars(
+            select(Certificate).where(Certificate.event_id == event_id)
+        ):
+            certs.setdefault(cert.user_id, []).append(cert)
+        if any(
+            _out_of_step(standing, certs.get(standing.user_id, []))
+            for standing in await standings(session, event_id)
+        ):
+            found.append(event_id)
+    return found
+
+
 async def settle(db: async_sessionmaker[AsyncSession], now: datetime) -> int:
     """For every event whose last session ended within SETTLE_FOR: bring its certificates
-    in line with its rule and attendance. Idempotent; runs before each dispatcher batch."""
-    async with db.begin() as session:
-        ended = (
-            await session.execute(
-                select(EventSession.event_id)
-                .join(Event, Event.id == EventSession.event_id)
-                .where(Event.status.in_([EventStatus.PUBLISHED.value, EventStatus.FINISHED.value]))
-                .group_by(EventSession.event_id)
-                .having(func.max(EventSession.ends_at) <= now)
-                .having(func.max(EventSession.ends_at) > now - SETTLE_FOR)
-            )
-        ).scalars()
-        changed = 0
-        for event_id in list(ended):
+    in line with its rule and attendance. Idempotent; runs before each dispatcher batch.
+    Finding what is out of step only reads; each event that needs a change gets its own
+    short write transaction."""
+    async with db() as session:
+        due = await _events_out_of_step(session, now)
+    changed = 0
+    for event_id in due:
+        async with db.begin() as session:
             changed += await _settle_event(session, event_id, now)
-        return changed
+    return changed
 
 
 # -- the organiser's hand -------------------------------------------------------------------
