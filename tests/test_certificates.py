@@ -81,6 +81,10 @@ async def test_rule_issue_verify_revoke_reissue_and_corrections(
     assert "Olga Organizatore" in text
     assert f"verify {anna_code}" in text
     assert documents(sandbox, PETERIS) == [] and documents(sandbox, CILDA) == []
+    cilda_chat = sandbox.user(CILDA, "Cilda", language_code="en")
+    assert "16 of 16 hours; answer the feedback survey for the certificate" in (
+        (await cilda_chat.send("/my")).last.text
+    )
 
     # The organiser lowers the rule to 75 %: Pēteris gets his.
     await olga.press_data(f"ctp:{event_id}:75")

@@ -229,3 +229,21 @@ async def test_programme_comes_from_the_import_file(sandbox: Sandbox, tmp_path) 
         assert "'programme' is text of at most 150 characters" in str(error)
     else:
         raise AssertionError("a 151-character programme was accepted")
+
+
+async def test_a_programme_that_looks_like_a_formula_stays_text(
+    sandbox: Sandbox, clock: Clock
+) -> None:
+    olga = await organiser(sandbox)
+    event_id, sessions, (anna,) = await course(sandbox, [("Anna Ābele", "cesu-novads")])
+    await set_programme(olga, event_id, "=1+1")
+    replies = await olga.send("/funder")
+    replies = await olga.press("=1+1")
+    book = load_workbook(io.BytesIO(replies.last.file.content))  # type: ignore[union-attr]
+    sheet = book["Events"]
+    header = [cell.value for cell in sheet[1]]
+    cell = sheet.cell(row=2, column=header.index("Programme") + 1)
+    assert (cell.value, cell.data_type) == ("=1+1", "s")
+    method = book["Method"]
+    assert method.cell(row=2, column=2).data_type == "s"
+    assert anna and sessions
