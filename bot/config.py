@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     data_controller: str = ""
     data_contact: str = ""
     data_retention_months: int = Field(default=36, ge=1, le=240)
+    # Certificates: the issuing body printed on them; a yearly target of training hours
+    # shown in /hours (0: no target).
+    certificate_issuer: str = Field(default="Kopiena", min_length=1, max_length=150)
+    learning_target_hours: int = Field(default=0, ge=0, le=2000)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 from telegram.warnings import PTBDeprecationWarning
@@ -75,6 +75,8 @@ class Outgoing:
 
     text: str
     buttons: Sequence[Sequence[tuple[str, str]]] = field(default_factory=tuple)
+    # (file name, content): sent as a document with `text` as its caption.
+    document: tuple[str, bytes] | None = None
 
 
 Renderer = Callable[[Runtime, Due, Translator], Awaitable[Outgoing | None]]
@@ -362,9 +364,18 @@ class Dispatcher:
             if not await self.limiter.acquire(item.chat_id, lambda: self.stopping):
                 continue  # stopping: back to the queue (above)
             try:
-                await self.application.bot.send_message(
-                    item.chat_id, outgoing.text, reply_markup=reply_markup
-                )
+                if outgoing.document is not None:
+                    filename, content = outgoing.document
+                    await self.application.bot.send_document(
+                        item.chat_id,
+                        InputFile(content, filename=filename),
+                        caption=outgoing.text,
+                        reply_markup=reply_markup,
+                    )
+                else:
+                    await self.application.bot.send_message(
+                        item.chat_id, outgoing.text, reply_markup=reply_markup
+                    )
             except RetryAfter as error:
                 seconds = _retry_after(error)
                 self.limiter.pause(seconds)

@@ -8,6 +8,7 @@ from handlers import (
     admin,
     announcements,
     attendance,
+    certificates,
     dialogs,
     edit_event,
     event_staff,
@@ -16,6 +17,8 @@ from handlers import (
     fallback,
     faq,
     faq_staff,
+    funder_report,
+    hours,
     new_event,
     onboarding,
     privacy,
@@ -52,6 +55,9 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
         survey_results,
         reminders,
         announcements,
+        certificates,
+        hours,
+        funder_report,
     ):
         module.register(application)
     fallback.register(application)  # last: it takes whatever nobody else did

@@ -21,7 +21,7 @@ from handlers.onboarding import resume
 
 DIALOG_GROUP = -1
 # Commands that work before onboarding is finished.
-OPEN_COMMANDS = frozenset({"start", "help", "privacy", "mydata", "forget"})
+OPEN_COMMANDS = frozenset({"start", "help", "privacy", "mydata", "forget", "verify"})
 # Buttons that work before onboarding is finished.
 OPEN_BUTTONS = ("lang:", "ob:", "mun:", "munp:", "fg:", "menu:help", "noop")
 # A dialog left open this long no longer captures what the user types.

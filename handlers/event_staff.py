@@ -34,6 +34,7 @@ def manage_buttons(tr: Translator, event: EventView, person: Person) -> Buttons:
     if can_manage(person, event):
         if event.pending:
             rows.insert(0, [(tr._("✋ Requests ({count})", count=event.pending), f"eq:{event.id}")])
+        rows.append([(tr._("🎓 Certificates"), f"ct:{event.id}")])  # handlers/certificates.py
         if event.status in (EventStatus.DRAFT, EventStatus.PUBLISHED):
             rows.append(
                 [(tr._("✏️ Edit"), f"ee:{event.id}"), (tr._("❌ Cancel event"), f"ec:{event.id}")]

@@ -12,12 +12,15 @@ from bot.i18n import Translator
 from bot.services import events as events_service
 from bot.services import my_trainings, registration
 from bot.services.calendar import event_calendar
+from bot.services.certificates import Progress
+from bot.services.certificates import progress as certificate_progress
 from bot.services.events import EventStatus, EventView, RegStatus, can_manage, can_staff
 from bot.services.municipalities import get as municipality
 from bot.services.my_trainings import Card
 from bot.services.registration import Closed, Outcome, Promotion, Standing
 from bot.services.surveys import new_token
 from bot.services.users import Person
+from handlers.certificates import progress_note
 from handlers.common import Buttons, Context, deep_links, explain, guarded, say, who
 from handlers.notify import notify
 from handlers.paging import navigation
@@ -413,8 +416,11 @@ def status_text(tr: Translator, status: RegStatus, position: int | None) -> str:
 MY_CARDS = 10
 
 
-def my_card(tr: Translator, card: Card, now: datetime) -> tuple[str, Buttons]:
-    """One registration: status, next session, place or link, hours; and its buttons."""
+def my_card(
+    tr: Translator, card: Card, now: datetime, toward: Progress | None = None
+) -> tuple[str, Buttons]:
+    """One registration: status, next session, place or link, hours and what the
+    certificate still needs; and its buttons."""
     item, event = card.item, card.event_view
     lines = [f"<b>{escape(event.title)}</b>"]
     if event.status == EventStatus.CANCELLED:
@@ -440,6 +446,7 @@ def my_card(tr: Translator, card: Card, now: datetime) -> tuple[str, Buttons]:
                 attended=hours_text(tr, item.attended_hours),
                 total=hours_text(tr, event.total_hours),
             )
+            + progress_note(tr, toward)
         )
     rows: list[list[tuple[str, str]]] = []
     if card.checkin_open:
@@ -473,8 +480,11 @@ async def show_mine(update: Update, context: Context, *, edit: bool) -> None:
             "The {count} nearest are shown.", "The {count} nearest are shown.", MY_CARDS
         )
     await say(update, header, edit=edit)
+    toward = await certificate_progress(
+        context.runtime.db, person.id, [card.event_view.id for card in found[:MY_CARDS]]
+    )
     for card in found[:MY_CARDS]:
-        text, rows = my_card(tr, card, now)
+        text, rows = my_card(tr, card, now, toward.get(card.event_view.id))
         await say(update, text, rows)
 
 

@@ -16,7 +16,9 @@ from handlers.onboarding import open_deep_link, resume
 async def start(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     payload = context.args[0] if context.args else None
-    if not person.onboarded:
+    if payload and payload.startswith("verify_"):  # checking a certificate needs no profile
+        await open_deep_link(update, context, payload)
+    elif not person.onboarded:
         await resume(update, context, payload)
     elif payload:
         await open_deep_link(update, context, payload)

@@ -138,6 +138,14 @@ class Event(Base):
     status: Mapped[str] = mapped_column(String(16), default="draft")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Certificates (bot/services/certificates.py): the share of the hours to attend, in
+    # percent, and whether the feedback survey must be answered; `programme` groups events
+    # for the funder's report.
+    completion_percent: Mapped[int] = mapped_column(Integer, default=80, server_default="80")
+    completion_needs_survey: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="0"
+    )
+    programme: Mapped[str | None] = mapped_column(String(150), index=True)
 
 
 class EventTrainer(Base):
@@ -523,3 +531,41 @@ class ReminderMute(Base):
     )
     event_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: every event
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Certificate(Base):
+    """A certificate of completion (apliecība): one per (event, person, number); number 1
+    is the original, a reissue gets the next number and is marked as a duplicate.
+
+    The holder's name is copied at issue, so the certificate verifies as issued. /forget
+    empties it (and sets `holder_removed`): a code then verifies as "holder data removed",
+    never as anyone else. The PDF is not stored; it is drawn again from this row.
+    """
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        UniqueConstraint("event_id", "user_id", "number", name="uq_certificates_event_user_number"),
+        CheckConstraint("status IN ('valid', 'revoked')", name="status_known"),
+        Index("ix_certificates_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer, default=1)
+    holder_name: Mapped[str | None] = mapped_column(String(100))
+    holder_removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    attended_minutes: Mapped[int] = mapped_column(Integer)
+    total_minutes: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(8), default="valid")
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_reason: Mapped[str | None] = mapped_column(String(300))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Revoked because corrected attendance no longer meets the rule (not by a person):
+    # a later correction that meets it again makes the certificate valid again.
+    revoked_auto: Mapped[bool] = mapped_column(Boolean, default=False)
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)  # bumped on every change told

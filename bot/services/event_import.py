@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import event_builder as builder
+from bot.services.certificates import MAX_PROGRAMME
 from bot.services.events import EventStatus
 from storage.models import Event, EventTrainer, User
 
@@ -113,7 +114,15 @@ def parse_file(path: Path, timezone: ZoneInfo) -> list[tuple[builder.EventDraft,
         except builder.InvalidInput as error:
             message = error.message.format(**{k: str(v) for k, v in error.values.items()})
             raise ImportError_(f"{where}: {message}") from None
+        programme = item.get("programme")  # for the funder's report (certificates module)
+        if programme not in (None, "") and (
+            not isinstance(programme, str) or not 0 < len(programme.strip()) <= MAX_PROGRAMME
+        ):
+            raise ImportError_(
+                f"{where}: 'programme' is text of at most {MAX_PROGRAMME} characters"
+            )
         extra = {
+            "programme": " ".join(programme.split()) if programme else None,
             "status": status,
             "organiser": item.get("organiser"),
             "trainers": list(item.get("trainers") or []),
@@ -157,6 +166,7 @@ async def import_events(
             event.registration_opens_at = draft.registration_opens_at
             event.registration_deadline = draft.registration_deadline
             event.status = extra["status"]
+            event.programme = extra["programme"]
             event.organiser_id = await _user_id(session, extra["organiser"], where)
             await session.flush()
             await builder.replace_sessions(session, event.id, draft.sessions)

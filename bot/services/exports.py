@@ -101,9 +101,23 @@ def _sheet_title(title: str) -> str:
 
 def xlsx_bytes(table: Table) -> bytes:
     """One sheet: bold frozen header row, column widths that fit the content."""
+    return xlsx_book([table])
+
+
+def xlsx_book(tables: Sequence[Table]) -> bytes:
+    """One sheet per table, in order (see `xlsx_bytes`)."""
     workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
+    first = workbook.active
+    assert first is not None
+    for index, table in enumerate(tables):
+        sheet = first if index == 0 else workbook.create_sheet()
+        _fill(sheet, table)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _fill(sheet, table: Table) -> None:  # type: ignore[no-untyped-def]
     sheet.title = _sheet_title(table.title)
     bold = Font(bold=True)
     widths = [_width(h) for h in table.headers]
@@ -118,9 +132,6 @@ def xlsx_bytes(table: Table) -> bytes:
         letter = get_column_letter(column)
         sheet.column_dimensions[letter].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
     sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def _put(sheet, row: int, column: int, value: Cell):  # type: ignore[no-untyped-def]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import faq_questions, municipalities
+from bot.services import certificates, faq_questions, learning_record, municipalities
 from bot.services.users import Person
 from storage.models import (
     Attendance,
@@ -24,6 +25,8 @@ from storage.models import (
     utcnow,
 )
 from storage.models import Session as EventSession
+
+RIGA = ZoneInfo("Europe/Riga")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -60,6 +63,12 @@ async def export(db: async_sessionmaker[AsyncSession], person: Person) -> dict[s
             "registrations": await _registrations(session, user.id),
             "attendance": await _attendance(session, user.id),
             "survey_answers": await _named_answers(session, user.id),
+            # Certificates and the learning record (bot/services/learning_record.py).
+            "learning_record": await learning_record.export(session, user.id, RIGA),
+            "certificates": [
+                {"code": certificates.format_code(c.code), "event": c.event_title, "valid": c.valid}
+                for c in await certificates.of_user(session, user.id)
+            ],
             "reminders_muted_for_events": sorted(
                 await session.scalars(
                     select(ReminderMute.event_id).where(ReminderMute.user_id == user.id)
@@ -114,6 +123,8 @@ async def forget(db: async_sessionmaker[AsyncSession], person: Person) -> None:
         await session.execute(delete(Dialog).where(Dialog.user_id == user.id))
         await faq_questions.forget_questions(session, user.id)
         await session.execute(delete(ReminderMute).where(ReminderMute.user_id == user.id))
+        # Certificates stay checkable but verify as "holder data removed".
+        await certificates.forget_holder(session, user.id)
         # Named survey answers stay in the results, but as anonymous ones.
         await session.execute(
             update(SurveyResponse)
