@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # Broadcast messages (reminders, announcements, surveys) per second over all chats;
     # 0 lifts the limit (a self-hosted Bot API server). One per second per chat always holds.
     broadcast_rate: float = Field(default=30.0, ge=0)
+    # The answers of an anonymous survey are shown (chat, chart, exports) only for sessions
+    # with at least this many responses, so no one's answer stands alone.
+    anonymous_min_responses: int = Field(default=3, ge=2, le=1000)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import CallbackContext
 
 from bot.config import Settings
+from bot.keys import derive, installation_secret
+from bot.services.sealing import Sealer
 from storage.db import Database, create_engine, create_sessionmaker
 
 
@@ -24,6 +26,10 @@ class Runtime:
     engine: AsyncEngine
     db: Database
     clock: Callable[[], datetime] = field(default=system_clock)
+    sealer: Sealer = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.sealer = Sealer(derive(installation_secret(self.settings), "anonymous-drafts"))
 
     @classmethod
     def from_settings(

@@ -34,6 +34,8 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows are overwritten with zeros, not left readable in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -72,6 +74,7 @@ class Database(async_sessionmaker[AsyncSession]):
         self._guarded = guarded
         self._sqlite = engine.dialect.name == "sqlite"
         self._writers = asyncio.Lock()
+        self.engine = engine
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
@@ -88,6 +91,16 @@ class Database(async_sessionmaker[AsyncSession]):
                 await session.rollback()
                 raise
             await session.commit()
+
+
+async def truncate_wal(engine: AsyncEngine) -> bool:
+    """Copy the -wal file into the database and cut it to zero bytes, so old page images
+    (of deleted or changed rows) no longer sit in it. False when a reader kept some."""
+    if engine.dialect.name != "sqlite":
+        return True
+    async with engine.connect() as connection:
+        busy, _, _ = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+    return not busy
 
 
 def create_sessionmaker(engine: AsyncEngine, *, guarded: bool = True) -> Database:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -398,7 +399,10 @@ class EventSurvey(Base):
 
 class SurveyParticipant(Base):
     """WHO answered a survey for a session (at least one answer): the response rate and
-    the nudges read this. It holds no time and no link to the response."""
+    the nudges read this. It holds no time and no link to the response. While an
+    anonymous survey is open, `sealed` holds the person's answers encrypted with a key
+    that is not in the database; at the close every draft of the session becomes an
+    unlinked response in one transaction and `sealed` is emptied (docs/privacy.md)."""
 
     __tablename__ = "survey_participants"
     __table_args__ = ({"sqlite_with_rowid": False},)
@@ -412,6 +416,7 @@ class SurveyParticipant(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class SurveyResponse(Base):
