@@ -11,18 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
 
 log = logging.getLogger("kopiena")
 
 EXIT_CONFIG = 2
-
-
-def setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
-    # httpx logs every request at INFO, which would include the bot token in the URL.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:

@@ -155,7 +155,7 @@ async def _claim(runtime: Runtime, now: datetime, limit: int = BATCH) -> list[_I
                 log.info(
                     "Delivery %s (%s, due %s) expired unsent at %s",
                     row.id,
-                    row.dedupe_key,
+                    row.kind,
                     row.due_at.isoformat(),
                     now.isoformat(),
                 )

@@ -12,6 +12,7 @@ from telegram.ext import CallbackContext
 
 from bot.config import Settings
 from bot.keys import derive, installation_secret
+from bot.logs import set_pseudonym_secret
 from bot.services.sealing import Sealer
 from storage.db import Database, create_engine, create_sessionmaker
 
@@ -29,13 +30,15 @@ class Runtime:
     sealer: Sealer = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.sealer = Sealer(derive(installation_secret(self.settings), "anonymous-drafts"))
+        secret = installation_secret(self.settings)
+        self.sealer = Sealer(derive(secret, "anonymous-drafts"))
+        set_pseudonym_secret(secret)
 
     @classmethod
     def from_settings(
         cls, settings: Settings, clock: Callable[[], datetime] = system_clock
     ) -> Runtime:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, hide_parameters=settings.log_level != "DEBUG")
         return cls(settings=settings, engine=engine, db=create_sessionmaker(engine), clock=clock)
 
     async def close(self) -> None:

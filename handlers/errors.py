@@ -1,4 +1,5 @@
-"""The one error handler: log with context, apologise in the user's language."""
+"""The one error handler: log with context (no personal data above DEBUG, bot/logs.py),
+apologise in the user's language."""
 
 from __future__ import annotations
 
@@ -7,24 +8,10 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
+from bot.logs import describe_update
 from handlers.common import Context, fallback_translator
 
 log = logging.getLogger(__name__)
-
-
-def describe_update(update: object) -> str:
-    if not isinstance(update, Update):
-        return repr(update)[:200]
-    parts = [f"update_id={update.update_id}"]
-    if update.effective_user:
-        parts.append(f"user={update.effective_user.id}")
-    if update.effective_chat:
-        parts.append(f"chat={update.effective_chat.id}")
-    if update.callback_query:
-        parts.append(f"callback={update.callback_query.data!r}")
-    elif update.effective_message and update.effective_message.text:
-        parts.append(f"text={update.effective_message.text[:80]!r}")
-    return " ".join(parts)
 
 
 async def on_error(update: object, context: Context) -> None:

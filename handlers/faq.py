@@ -26,6 +26,7 @@ from telegram.ext import (
 )
 
 from bot.i18n import Translator
+from bot.logs import pseudonym
 from bot.services import faq, faq_editor, faq_questions
 from bot.services.faq import CATEGORIES, FAQ_ASK, EntryTitle, EntryView
 from bot.services.users import Person, Role
@@ -246,7 +247,7 @@ async def question_typed(update: Update, context: Context) -> None:
                 reply_markup=keyboard([[(staff._("✍️ Answer"), f"faq:qa:{question.id}")]]),
             )
         except TelegramError as error:  # blocked the bot, or gone: the others still hear
-            log.info("Could not notify organiser %s: %s", recipient.telegram_id, error)
+            log.info("Could not notify organiser %s: %s", pseudonym(recipient.telegram_id), error)
 
 
 @guarded

@@ -54,10 +54,11 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, guarded: bool = True) -> AsyncEngine:
+def create_engine(url: str, *, guarded: bool = True, hide_parameters: bool = True) -> AsyncEngine:
     """`guarded=False` leaves the driver's deferred transactions in place: only for the
-    test that shows why they are not safe."""
-    engine = create_async_engine(url)
+    test that shows why they are not safe. `hide_parameters` keeps the values of a failed
+    statement (names, answers) out of error messages and so out of the logs."""
+    engine = create_async_engine(url, hide_parameters=hide_parameters)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
         if guarded:
