@@ -26,7 +26,7 @@ from tests.eventkit import (
     sent,
     user_id,
 )
-from tests.helpers import EN, Clock, onboard
+from tests.helpers import ADMIN_ID, EN, Clock, onboard
 
 # The course starts a week after START: 08:00 UTC is 10:00 in Riga; 4-hour sessions.
 FIRST = START + timedelta(days=7)
@@ -178,6 +178,7 @@ async def test_staff_mark_present_and_absent_and_forged_toggles_are_refused(
 ) -> None:
     await organiser(bot)
     tom = await onboard(bot, 520, "Toms Treneris")  # a trainer of this event only
+    await bot.user(ADMIN_ID, "Admin").send("/grant 520 trainer")
     event_id, sessions = await create_event(bot, 501, COURSE, trainers=[520])
     anna = await onboard(bot, 601, "Anna Bērziņa")
     await onboard(bot, 602, "Pēteris Kalniņš")  # not registered

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
-from bot.services.errors import InvalidInput, Stale
+from bot.services.errors import InvalidInput, NotAllowed, Stale
 from bot.services.events import EventView, can_staff, load_views, require_staff
 from bot.services.municipalities import fold
 from bot.services.survey_templates import RATING_MAX, RATING_MIN, QuestionView, load_questions
@@ -32,7 +32,7 @@ from bot.services.surveys import (
     load_survey,
     targets,
 )
-from bot.services.users import Person
+from bot.services.users import Person, Role
 from storage.models import (
     Delivery,
     Event,
@@ -269,6 +269,8 @@ async def results(
 
 async def staff_events(db: async_sessionmaker[AsyncSession], actor: Person) -> list[EventView]:
     """Events with a survey whose results this person may see, latest first."""
+    if not actor.can(Role.TRAINER):
+        raise NotAllowed()
     async with db() as session:
         starts = (
             select(EventSession.event_id, func.max(EventSession.starts_at).label("last"))
