@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # The answers of an anonymous survey are shown (chat, chart, exports) only for sessions
     # with at least this many responses, so no one's answer stands alone.
     anonymous_min_responses: int = Field(default=3, ge=2, le=1000)
+    # Forget people not seen for this many months (0: never); see README.
+    retention_months: int = Field(default=0, ge=0, le=240)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

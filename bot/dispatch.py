@@ -361,6 +361,9 @@ class Dispatcher:
                 return
             if not await self.limiter.acquire(item.chat_id, lambda: self.stopping):
                 continue  # stopping: back to the queue (above)
+            if item.chat_id in runtime.forgotten_chats:  # /forget while it was in flight
+                recorder.record(item.id, status="cancelled")
+                return
             try:
                 await self.application.bot.send_message(
                     item.chat_id, outgoing.text, reply_markup=reply_markup

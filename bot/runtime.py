@@ -28,6 +28,8 @@ class Runtime:
     db: Database
     clock: Callable[[], datetime] = field(default=system_clock)
     sealer: Sealer = field(init=False, repr=False)
+    # Chats of people who ran /forget: messages already claimed for them are not sent.
+    forgotten_chats: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         secret = installation_secret(self.settings)

@@ -43,9 +43,10 @@ class Base(DeclarativeBase):
 class User(Base):
     """A person who wrote to the bot.
 
-    Before consent only the Telegram id and the language are stored. After /forget the
-    row stays (anonymous counts in reports point to it) with every personal field empty
-    and `telegram_id` NULL, so a returning person starts as a new user.
+    Before consent only the Telegram id and the language are stored. /forget deletes the
+    row; the person's past registrations and attendance move to empty stand-in rows (no
+    `telegram_id`, `forgotten_at` set), one per event, so reports keep their counts. A
+    returning person starts as a new user.
     """
 
     __tablename__ = "users"
@@ -62,6 +63,8 @@ class User(Base):
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     onboarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     forgotten_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The day (midnight UTC) of the person's latest update, for RETENTION_MONTHS.
+    last_seen_on: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

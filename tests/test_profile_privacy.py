@@ -96,13 +96,10 @@ async def test_forget_then_start_begins_fresh(sandbox: Sandbox) -> None:
     replies = await user.press("Yes, delete")
     assert "has been deleted" in replies.texts[-1]
     assert await stored_user(sandbox, 305) is None
-    [old] = await user_rows(sandbox)
-    assert (old.telegram_id, old.full_name, old.username, old.workplace) == (None,) * 4
-    assert old.municipality == "cesu-novads"  # kept for anonymous counts by municipality
-    assert old.forgotten_at is not None
+    assert await user_rows(sandbox) == []  # nothing about Jānis is left (he had no history)
 
     replies = await user.send("/start")
     assert "Choose your language" in replies.last.text  # onboarding from the start
     rows = await user_rows(sandbox)
-    assert [row.telegram_id for row in rows] == [None, 305]
-    assert rows[1].full_name is None
+    assert [row.telegram_id for row in rows] == [305]
+    assert rows[0].full_name is None

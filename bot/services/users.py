@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -150,10 +150,18 @@ def _person(
     )
 
 
+def _today() -> datetime:
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _stale(user: User, profile: Profile) -> bool:
-    """Whether Telegram told us something newer than what is stored."""
-    return user.telegram_language != profile.language_code or (
-        user.consented_at is not None and user.username != profile.username
+    """Whether Telegram told us something newer than what is stored, or the person was
+    not seen yet today (RETENTION_MONTHS counts from that day)."""
+    return (
+        user.telegram_language != profile.language_code
+        or (user.consented_at is not None and user.username != profile.username)
+        or user.last_seen_on is None
+        or user.last_seen_on < _today()
     )
 
 
@@ -185,6 +193,8 @@ async def identify(
             user.telegram_language = profile.language_code
         if user.consented_at is not None and user.username != profile.username:
             user.username = profile.username
+        if user.last_seen_on is None or user.last_seen_on < _today():
+            user.last_seen_on = _today()
         return await load_person(session, user, default_language, admin_ids)
 
 

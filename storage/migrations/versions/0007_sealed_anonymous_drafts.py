@@ -1,4 +1,5 @@
-"""anonymous survey answers stay sealed (encrypted) with the participant until the close
+"""anonymous survey answers stay sealed (encrypted) with the participant until the close;
+the day a user was last seen, for the retention setting
 
 Revision ID: 0007
 Revises: 0005
@@ -22,8 +23,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('survey_participants', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sealed', sa.LargeBinary(), nullable=True))
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('last_seen_on', sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('last_seen_on')
     with op.batch_alter_table('survey_participants', schema=None) as batch_op:
         batch_op.drop_column('sealed')
