@@ -158,13 +158,32 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def database_name(url: str) -> str:
+    """The database file for SQLite, else the URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    from storage.db import describe, is_sqlite
+
+    return str(make_url(url).database) if is_sqlite(url) else describe(url)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from sqlalchemy.exc import DatabaseError
+
     args = parser().parse_args(argv)
     action: Callable[[Settings, argparse.Namespace], int] = args.action
+    settings = None
     try:
-        return action(load_settings(), args)
+        settings = load_settings()
+        return action(settings, args)
     except ConfigError as error:
         print(f"kopiena: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except DatabaseError as error:  # corrupt, unreadable or not a database at all
+        assert settings is not None
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        name = database_name(settings.database_url)
+        print(f"kopiena: cannot use the database {name}: {reason}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application
+from telegram.ext import Application, TypeHandler
 
 from handlers import (
     admin,
@@ -27,10 +27,15 @@ from handlers import (
     survey_staff,
     surveys,
 )
+from handlers.common import start_update
 from handlers.errors import on_error
+
+FIRST_GROUP = -1000
 
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(TypeHandler(object, start_update), group=FIRST_GROUP)
+    fallback.register_first(application)
     dialogs.register(application)
     for module in (
         start,

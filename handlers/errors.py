@@ -1,5 +1,11 @@
 """The one error handler: log with context (no personal data above DEBUG, bot/logs.py),
-apologise in the user's language."""
+then tell the user what happened, in their language, and only that:
+
+- they already saw the answer (the failure came after it): nothing more;
+- Telegram refused or lost our answer: what they asked for may well be done, so they
+  are asked to check before trying again, not told that it failed;
+- anything else: an apology.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
 from bot.logs import describe_update
-from handlers.common import Context, fallback_translator
+from handlers.common import Context, answer_shown, fallback_translator
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +26,16 @@ async def on_error(update: object, context: Context) -> None:
         return
     if isinstance(context.error, Forbidden):
         return  # the user blocked the bot: nobody to apologise to
+    if answer_shown():
+        return
     tr = fallback_translator(update, context)
-    apology = tr._("Sorry, something went wrong on our side. Please try again in a moment.")
+    if isinstance(context.error, TelegramError):
+        apology = tr._(
+            "Telegram did not pass on our answer just now. What you asked for may already "
+            "be done: please check before you try again."
+        )
+    else:
+        apology = tr._("Sorry, something went wrong on our side. Please try again in a moment.")
     try:
         if update.callback_query is not None and not getattr(context, "answered", False):
             await update.callback_query.answer(apology, show_alert=True)  # stop the spinner

@@ -12,6 +12,7 @@ from bot.services import events as events_service
 from bot.services import registration
 from bot.services.calendar import event_calendar
 from bot.services.events import EventStatus, EventView, RegStatus, can_manage, can_staff
+from bot.services.ids import parse_id
 from bot.services.registration import Outcome, Promotion
 from bot.services.users import Person
 from handlers.common import Buttons, Context, deep_links, guarded, say, who
@@ -163,11 +164,12 @@ async def card(update: Update, context: Context) -> None:
 
 
 async def open_event_link(update: Update, context: Context, argument: str) -> None:
-    if not argument.isdigit():
+    event_id = parse_id(argument)
+    if event_id is None:
         _, tr = await who(update, context)
         await say(update, tr._("That link is not valid any more."))
         return
-    await show_card(update, context, int(argument), edit=False)
+    await show_card(update, context, event_id, edit=False)
 
 
 @guarded

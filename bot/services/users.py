@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Language
 from bot.i18n import pick_language
+from bot.services.ids import parse_id
 from storage.batching import GroupRead
 from storage.db import insert
 from storage.models import Dialog, User, UserRole
@@ -205,9 +206,11 @@ async def find_user(session: AsyncSession, reference: str) -> User | None:
         return await session.scalar(
             select(User).where(User.username.ilike(reference[1:]), User.forgotten_at.is_(None))
         )
-    if reference.startswith("#") and reference[1:].isdigit():
-        user = await session.get(User, int(reference[1:]))
+    if reference.startswith("#"):
+        internal = parse_id(reference[1:])
+        user = await session.get(User, internal) if internal is not None else None
         return user if user is not None and user.forgotten_at is None else None
-    if reference.isdigit():
-        return await session.scalar(select(User).where(User.telegram_id == int(reference)))
+    telegram_id = parse_id(reference)
+    if telegram_id is not None:
+        return await session.scalar(select(User).where(User.telegram_id == telegram_id))
     return None
