@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from bot.dispatch import dispatch_due
 from bot.sandbox import Sandbox, SandboxUser
-from tests.eventkit import NOT_ALLOWED, START, create_event, seed_people
+from tests.eventkit import NOT_ALLOWED, START, create_event, register, seed_people
 from tests.helpers import ADMIN_ID, Clock, onboard
 from tests.survey_kit import attach, tick
 
@@ -80,3 +81,30 @@ async def test_a_revoked_trainer_and_organiser_lose_access_at_once(
         sent = person.replies_since(before)
         assert not [r for r in sent if r.file is not None]  # no export reached them
         assert not any("Anna" in text for text in sent.texts)
+
+
+async def test_a_revoked_trainers_scheduled_announcement_does_not_go_out(
+    sandbox: Sandbox, clock: Clock
+) -> None:
+    admin = await onboard(sandbox, ADMIN_ID, "Admin Adminiete")
+    await onboard(sandbox, 501, "Olga Organizatore")
+    await admin.send("/grant 501 organiser")
+    toms = await onboard(sandbox, 502, "Toms Treneris")
+    await admin.send("/grant 502 trainer")
+    event_id, _ = await create_event(
+        sandbox, 501, [SESSION], title="Krīzes intervence", trainers=[502]
+    )
+    anna = await onboard(sandbox, 601, "Anna Ābele")
+    await register(anna, event_id)
+    await toms.send("/remind")
+    await toms.press("Krīzes intervence")
+    await toms.send("Tomorrow we start at 9.")
+    await toms.press("✅ Registered (1)")
+    await toms.press("In one hour")
+    await toms.press("✅ Schedule")
+
+    await admin.send("/revoke 502 trainer")
+    clock.advance(hours=1)
+    assert sandbox.application is not None
+    await dispatch_due(sandbox.application)
+    assert not [t for t in anna.replies_since(0).texts if "start at 9" in t]
