@@ -336,13 +336,15 @@ class Delivery(Base):
 # its response rate and nudge non-responders without anyone being able to link an answer
 # to a person:
 #
-#   survey_participants  (survey, session, user): WHO answered; no times, no response id
+#   survey_participants  (survey, session, user): WHO answered; no times, no response id;
+#                        while an anonymous survey is open, their answers sealed (encrypted)
 #   survey_responses     random id: WHAT was answered; user_id only for named surveys
 #   survey_answers       (response, question): the answers themselves
 #
-# These tables are WITHOUT ROWID and responses have random keys, so neither the ids nor
-# the order rows were written in can pair a participant with a response.
-# See bot/services/surveys.py.
+# Anonymous responses are written only when the survey closes, all of a session's in one
+# transaction in random-id order; the tables are WITHOUT ROWID, so neither ids, row order
+# nor commit order pair a participant with a response. See bot/services/surveys.py and
+# docs/privacy.md.
 
 
 class SurveyTemplate(Base):
