@@ -208,10 +208,23 @@ async def sender(sandbox: Sandbox, telegram_id: int) -> tuple[int | None, set[st
     return user_id, roles, owned
 
 
+OWNER_COLUMN = {"roles": 0, "trainers": 1, "attendance": 1}  # which column is the person
+
+
 def not_theirs(key: str, before: Any, after: Any, user_id: int | None, owned: set[int]) -> bool:
-    """Whether a change from `before` to `after` touches someone else's data."""
-    if key == "attendance":  # one's own check-in
-        return {r for r in before if r[1] != user_id} != {r for r in after if r[1] != user_id}
+    """Whether a change from `before` to `after` touches someone else's data, or gives
+    the sender something (a role, a trainer's place) only others may give."""
+    if key in OWNER_COLUMN:
+        column = OWNER_COLUMN[key]
+        others_before = {r for r in before if r[column] != user_id}
+        others_after = {r for r in after if r[column] != user_id}
+        if others_before != others_after:
+            return True
+        if key == "attendance":  # one's own check-in
+            return False
+        own_before = {r for r in before if r[column] == user_id}
+        own_after = {r for r in after if r[column] == user_id}
+        return not own_after <= own_before  # /forget may drop one's own, nothing is gained
     if key == "events":  # an organiser's own events (and ones they create)
         return {r for r in before if r[0] not in owned} - set(after) != set()
     return before != after
