@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -24,10 +25,12 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.app import build_application
     from bot.runtime import Runtime
+    from storage.db import check_sqlite_file
     from storage.migrate import upgrade
 
     token = settings.token()
     setup_logging(settings.log_level)
+    check_sqlite_file(settings.database_url)
     applied = upgrade(settings.database_url)
     log.info("Database ready: %d pending migration(s) applied", len(applied))
     application = build_application(
@@ -42,8 +45,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.db import check_sqlite_file
     from storage.migrate import upgrade
 
+    check_sqlite_file(settings.database_url)
     applied = upgrade(settings.database_url)
     print(f"Applied {len(applied)} migration(s)." if applied else "Database is up to date.")
     return 0
@@ -179,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"kopiena: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    except DatabaseError as error:  # corrupt, unreadable or not a database at all
+    except (DatabaseError, sqlite3.DatabaseError) as error:  # corrupt, unreadable, not one
         assert settings is not None
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]
         name = database_name(settings.database_url)

@@ -10,6 +10,7 @@ BEGIN and, in WAL mode, never wait for writers.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -52,6 +53,21 @@ def _begin(connection: Any) -> None:
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def check_sqlite_file(url: str) -> None:
+    """Open a SQLite database file (creating it if missing) and read its schema, so a
+    corrupt or unreadable file fails here, plainly, with sqlite3.DatabaseError."""
+    if not is_sqlite(url):
+        return
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return
+    connection = sqlite3.connect(database)
+    try:
+        connection.execute("PRAGMA schema_version").fetchone()
+    finally:
+        connection.close()
 
 
 def create_engine(url: str, *, guarded: bool = True, hide_parameters: bool = True) -> AsyncEngine:
