@@ -135,7 +135,7 @@ async def fill(db, responses: int, sessions: int) -> tuple[int, Person]:  # type
                 )
                 if n >= per_session:
                     continue
-                token = surveys.new_token()
+                token = surveys.new_response_id()
                 participants.append(
                     {"survey_id": survey.id, "session_id": session_id, "user_id": user_id}
                 )
@@ -208,7 +208,7 @@ async def main(responses: int, sessions: int, runs: int) -> None:
                 survey, event = await surveys.load_survey(session, survey_id)
                 covered = tuple(surveys.targets(survey, await view(session, event.id)))
                 scope = next((t for t in covered if t.session.id == session_id), None)
-                return await survey_results.compute(session, survey, event, covered, scope)
+                return await survey_results.compute(session, survey, event, covered, scope, 3)
 
         timings: dict[str, list[float]] = {"all": [], "one": [], "text": []}
         for _ in range(runs):
@@ -219,9 +219,9 @@ async def main(responses: int, sessions: int, runs: int) -> None:
             await figures(result.targets[len(result.targets) // 2].session.id)
             timings["one"].append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            text = results_text(tr, result)
+            text = results_text(tr, result, 3)
             timings["text"].append(time.perf_counter() - t0)
-        full = await survey_results.results(db, actor, survey_id, None)
+        full = await survey_results.results(db, actor, survey_id, None, 3)
         assert full.respondents == responses, full.respondents
         print(
             f"figures, all {sessions} sessions + trend (median of {runs}): "
@@ -255,7 +255,7 @@ async def main(responses: int, sessions: int, runs: int) -> None:
         from bot.services.exports import csv_bytes, xlsx_bytes
 
         t0 = time.perf_counter()
-        data = await survey_results.export_data(db, actor, survey_id, None)
+        data = await survey_results.export_data(db, actor, survey_id, None, 3)
         table = export_table(tr, data)
         load = time.perf_counter() - t0
         t0 = time.perf_counter()

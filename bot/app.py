@@ -13,6 +13,7 @@ from bot.aiohttp_request import AiohttpRequest
 from bot.config import LANGUAGES
 from bot.dispatch import start_dispatcher, stop_dispatcher
 from bot.i18n import Translator
+from bot.retention import start_retention
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services import faq, reminders
 from bot.survey_jobs import start_survey_planner
@@ -73,6 +74,7 @@ async def on_startup(application: Application) -> None:
     await start_survey_planner(application)  # feedback surveys (issue 7)
     await start_dispatcher(application)
     await faq.warm_up(runtime.db)
+    await start_retention(application)
     log.info(
         "Kopiena started as @%s, database %s",
         application.bot.username,

@@ -5,24 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
 
 log = logging.getLogger("kopiena")
 
 EXIT_CONFIG = 2
-
-
-def setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
-    # httpx logs every request at INFO, which would include the bot token in the URL.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -31,10 +25,12 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.app import build_application
     from bot.runtime import Runtime
+    from storage.db import check_sqlite_file
     from storage.migrate import upgrade
 
     token = settings.token()
     setup_logging(settings.log_level)
+    check_sqlite_file(settings.database_url)
     applied = upgrade(settings.database_url)
     log.info("Database ready: %d pending migration(s) applied", len(applied))
     application = build_application(
@@ -49,8 +45,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.db import check_sqlite_file
     from storage.migrate import upgrade
 
+    check_sqlite_file(settings.database_url)
     applied = upgrade(settings.database_url)
     print(f"Applied {len(applied)} migration(s)." if applied else "Database is up to date.")
     return 0
@@ -165,13 +163,32 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def database_name(url: str) -> str:
+    """The database file for SQLite, else the URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    from storage.db import describe, is_sqlite
+
+    return str(make_url(url).database) if is_sqlite(url) else describe(url)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from sqlalchemy.exc import DatabaseError
+
     args = parser().parse_args(argv)
     action: Callable[[Settings, argparse.Namespace], int] = args.action
+    settings = None
     try:
-        return action(load_settings(), args)
+        settings = load_settings()
+        return action(settings, args)
     except ConfigError as error:
         print(f"kopiena: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except (DatabaseError, sqlite3.DatabaseError) as error:  # corrupt, unreadable, not one
+        assert settings is not None
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        name = database_name(settings.database_url)
+        print(f"kopiena: cannot use the database {name}: {reason}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130

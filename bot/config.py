@@ -36,15 +36,19 @@ class Settings(BaseSettings):
     # Broadcast messages (reminders, announcements, surveys) per second over all chats;
     # 0 lifts the limit (a self-hosted Bot API server). One per second per chat always holds.
     broadcast_rate: float = Field(default=30.0, ge=0)
-    # Named in the privacy notice (/privacy): who is responsible for the data, how to reach
-    # them, and how long data is kept after a person's last training.
+    # Named in the privacy notice (/privacy): who is responsible for the data and how to
+    # reach them (how long data is kept: retention_months).
     data_controller: str = ""
     data_contact: str = ""
-    data_retention_months: int = Field(default=36, ge=1, le=240)
     # Certificates: the issuing body printed on them; a yearly target of training hours
     # shown in /hours (0: no target).
     certificate_issuer: str = Field(default="Kopiena", min_length=1, max_length=150)
     learning_target_hours: int = Field(default=0, ge=0, le=2000)
+    # The answers of an anonymous survey are shown (chat, chart, exports) only for sessions
+    # with at least this many responses, so no one's answer stands alone.
+    anonymous_min_responses: int = Field(default=3, ge=2, le=1000)
+    # Forget people not seen for this many months (0: never); /privacy states it.
+    retention_months: int = Field(default=0, ge=0, le=240)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -157,7 +157,7 @@ async def _claim(runtime: Runtime, now: datetime, limit: int = BATCH) -> list[_I
                 log.info(
                     "Delivery %s (%s, due %s) expired unsent at %s",
                     row.id,
-                    row.dedupe_key,
+                    row.kind,
                     row.due_at.isoformat(),
                     now.isoformat(),
                 )
@@ -363,6 +363,9 @@ class Dispatcher:
                 return
             if not await self.limiter.acquire(item.chat_id, lambda: self.stopping):
                 continue  # stopping: back to the queue (above)
+            if item.chat_id in runtime.forgotten_chats:  # /forget while it was in flight
+                recorder.record(item.id, status="cancelled")
+                return
             try:
                 if outgoing.document is not None:
                     filename, content = outgoing.document

@@ -11,6 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import CallbackContext
 
 from bot.config import Settings
+from bot.keys import derive, installation_secret
+from bot.logs import set_pseudonym_secret
+from bot.services.sealing import Sealer
 from storage.db import Database, create_engine, create_sessionmaker
 
 
@@ -24,12 +27,20 @@ class Runtime:
     engine: AsyncEngine
     db: Database
     clock: Callable[[], datetime] = field(default=system_clock)
+    sealer: Sealer = field(init=False, repr=False)
+    # Chats of people who ran /forget: messages already claimed for them are not sent.
+    forgotten_chats: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        secret = installation_secret(self.settings)
+        self.sealer = Sealer(derive(secret, "anonymous-drafts"))
+        set_pseudonym_secret(secret)
 
     @classmethod
     def from_settings(
         cls, settings: Settings, clock: Callable[[], datetime] = system_clock
     ) -> Runtime:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, hide_parameters=settings.log_level != "DEBUG")
         return cls(settings=settings, engine=engine, db=create_sessionmaker(engine), clock=clock)
 
     async def close(self) -> None:

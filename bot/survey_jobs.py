@@ -22,6 +22,9 @@ PLAN_EVERY = timedelta(minutes=1)
 async def plan_surveys(application: Application) -> int:  # type: ignore[type-arg]
     runtime: Runtime = application.bot_data[RUNTIME_KEY]
     added = await surveys.plan(runtime.db, runtime.clock())
+    released = await surveys.release(runtime.db, runtime.sealer, runtime.clock())
+    if released:
+        log.info("Released %d anonymous survey response(s)", released)
     if added:
         log.info("Planned %d survey(s)", added)
     return added

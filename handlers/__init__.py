@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application
+from telegram.ext import Application, TypeHandler
 
 from handlers import (
     admin,
@@ -11,6 +11,7 @@ from handlers import (
     certificates,
     dialogs,
     edit_event,
+    event_notices,
     event_staff,
     event_team,
     events,
@@ -30,10 +31,15 @@ from handlers import (
     survey_staff,
     surveys,
 )
+from handlers.common import start_update
 from handlers.errors import on_error
+
+FIRST_GROUP = -1000
 
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(TypeHandler(object, start_update), group=FIRST_GROUP)
+    fallback.register_first(application)
     dialogs.register(application)
     for module in (
         start,
@@ -43,6 +49,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
         admin,
         events,
         event_staff,
+        event_notices,
         new_event,
         edit_event,
         event_team,

@@ -6,6 +6,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -22,6 +23,18 @@ from bot.services.errors import ServiceError
 from bot.services.users import Person, Profile, identify
 
 log = logging.getLogger(__name__)
+
+# Whether the person already saw an answer to the update being handled (the error
+# handler then must not add "something went wrong" to a success). Reset per update.
+_answer_shown: ContextVar[bool] = ContextVar("answer_shown", default=False)
+
+
+def answer_shown() -> bool:
+    return _answer_shown.get()
+
+
+async def start_update(update: object, context: Any) -> None:
+    _answer_shown.set(False)
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -102,14 +115,18 @@ async def say(
     if edit and query is not None and query.message is not None:
         try:
             result = await query.edit_message_text(text, reply_markup=markup)
+            _answer_shown.set(True)
             return result if isinstance(result, Message) else None
         except BadRequest as error:
             if "not modified" in str(error):
+                _answer_shown.set(True)
                 return None
             log.info("Could not edit, sending instead: %s", error)
     chat = update.effective_chat
     assert chat is not None
-    return await chat.send_message(text, reply_markup=markup)
+    sent = await chat.send_message(text, reply_markup=markup)
+    _answer_shown.set(True)
+    return sent
 
 
 async def drop_buttons(update: Update) -> None:

@@ -1,4 +1,11 @@
-"""The one error handler: log with context, apologise in the user's language."""
+"""The one error handler: log with context (no personal data above DEBUG, bot/logs.py),
+then tell the user what happened, in their language, and only that:
+
+- they already saw the answer (the failure came after it): nothing more;
+- Telegram refused or lost our answer: what they asked for may well be done, so they
+  are asked to check before trying again, not told that it failed;
+- anything else: an apology.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +14,10 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
-from handlers.common import Context, fallback_translator
+from bot.logs import describe_update
+from handlers.common import Context, answer_shown, fallback_translator
 
 log = logging.getLogger(__name__)
-
-
-def describe_update(update: object) -> str:
-    if not isinstance(update, Update):
-        return repr(update)[:200]
-    parts = [f"update_id={update.update_id}"]
-    if update.effective_user:
-        parts.append(f"user={update.effective_user.id}")
-    if update.effective_chat:
-        parts.append(f"chat={update.effective_chat.id}")
-    if update.callback_query:
-        parts.append(f"callback={update.callback_query.data!r}")
-    elif update.effective_message and update.effective_message.text:
-        parts.append(f"text={update.effective_message.text[:80]!r}")
-    return " ".join(parts)
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -33,8 +26,16 @@ async def on_error(update: object, context: Context) -> None:
         return
     if isinstance(context.error, Forbidden):
         return  # the user blocked the bot: nobody to apologise to
+    if answer_shown():
+        return
     tr = fallback_translator(update, context)
-    apology = tr._("Sorry, something went wrong on our side. Please try again in a moment.")
+    if isinstance(context.error, TelegramError):
+        apology = tr._(
+            "Telegram did not pass on our answer just now. What you asked for may already "
+            "be done: please check before you try again."
+        )
+    else:
+        apology = tr._("Sorry, something went wrong on our side. Please try again in a moment.")
     try:
         if update.callback_query is not None and not getattr(context, "answered", False):
             await update.callback_query.answer(apology, show_alert=True)  # stop the spinner

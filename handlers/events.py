@@ -15,10 +15,10 @@ from bot.services.calendar import event_calendar
 from bot.services.certificates import Progress
 from bot.services.certificates import progress as certificate_progress
 from bot.services.events import EventStatus, EventView, RegStatus, can_manage, can_staff
+from bot.services.ids import parse_id
 from bot.services.municipalities import get as municipality
 from bot.services.my_trainings import Card
 from bot.services.registration import Closed, Outcome, Promotion, Standing
-from bot.services.surveys import new_token
 from bot.services.users import Person
 from handlers.certificates import progress_note
 from handlers.common import Buttons, Context, deep_links, explain, guarded, say, who
@@ -250,11 +250,12 @@ async def card(update: Update, context: Context) -> None:
 
 
 async def open_event_link(update: Update, context: Context, argument: str) -> None:
-    if not argument.isdigit():
+    event_id = parse_id(argument)
+    if event_id is None:
         _, tr = await who(update, context)
         await say(update, tr._("That link is not valid any more."))
         return
-    await show_card(update, context, int(argument), edit=False)
+    await show_card(update, context, event_id, edit=False)
 
 
 @guarded
@@ -452,9 +453,8 @@ def my_card(
     if card.checkin_open:
         rows.append([(tr._("✅ Check in now"), "my:ci")])
     for found in card.surveys:
-        token = new_token() if found.target.survey.anonymous else None
         label = tr._("📝 Feedback: session {number}", number=found.target.number)
-        rows.append([(label, start_data(found.target, token))])
+        rows.append([(label, start_data(found.target))])
     rows.append(
         [(tr._("ℹ️ Event card"), f"ev:{event.id}"), (tr._("📆 Calendar"), f"ev:ics:{event.id}")]
     )

@@ -4,10 +4,18 @@ a pointer to /help, or "this button is no longer valid"."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
 
 from handlers.common import Context, who
 from handlers.faq import plain_question
+
+EMPTY_GROUP = -100
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -30,10 +38,24 @@ async def stale_button(update: Update, context: Context) -> None:
     await update.callback_query.answer(tr._("This button is no longer valid."), show_alert=True)
 
 
+async def empty_button(update: Update, context: Context) -> None:
+    """A press without callback data: python-telegram-bot would offer it to the first
+    button handler of every group, whatever its pattern."""
+    await stale_button(update, context)
+    raise ApplicationHandlerStop
+
+
 async def noop_button(update: Update, context: Context) -> None:
     """Buttons that only show information, such as a page number."""
     context.answered = True
     await update.callback_query.answer()
+
+
+def register_first(application: Application) -> None:  # type: ignore[type-arg]
+    """Before every other group: presses with empty callback data."""
+    application.add_handler(
+        CallbackQueryHandler(empty_button, pattern=lambda data: not data), group=EMPTY_GROUP
+    )
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -26,6 +26,7 @@ from telegram.ext import (
 )
 
 from bot.i18n import Translator
+from bot.logs import pseudonym
 from bot.services import events as events_service
 from bot.services import faq, faq_editor, faq_questions
 from bot.services.faq import CATEGORIES, FAQ_ASK, EntryTitle, EntryView
@@ -287,7 +288,7 @@ async def send_question(update: Update, context: Context, question_text: str) ->
                 reply_markup=keyboard([[(staff._("✍️ Answer"), f"faq:qa:{question.id}")]]),
             )
         except TelegramError as error:  # blocked the bot, or gone: the others still hear
-            log.info("Could not notify organiser %s: %s", recipient.telegram_id, error)
+            log.info("Could not notify organiser %s: %s", pseudonym(recipient.telegram_id), error)
 
 
 @guarded

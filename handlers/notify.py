@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup, InputFile
 from telegram.error import Forbidden, TelegramError
 
 from bot.i18n import Translator, pick_language
+from bot.logs import pseudonym
 from bot.services.registration import Recipient
 from handlers.common import Context, translator
 
@@ -38,9 +39,9 @@ async def notify(
                 recipient.telegram_id, InputFile(content, filename=filename)
             )
     except Forbidden:
-        log.info("User %s has blocked the bot; notice not delivered", recipient.telegram_id)
+        log.info("%s has blocked the bot; notice not delivered", pseudonym(recipient.telegram_id))
         return False
     except TelegramError:
-        log.warning("Could not notify user %s", recipient.telegram_id, exc_info=True)
+        log.warning("Could not notify %s", pseudonym(recipient.telegram_id), exc_info=True)
         return False
     return True

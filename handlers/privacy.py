@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.services import privacy
 from handlers.common import Context, drop_buttons, guarded, say, who
+from handlers.events import tell_promoted
 
 
 @guarded
@@ -46,12 +47,14 @@ async def privacy_command(update: Update, context: Context) -> None:
                 contact=escape(settings.data_contact or unset),
             ),
             tr.ngettext(
-                "<b>How long.</b> Your data is kept at most {count} month after your last "
-                "training; /forget deletes it sooner.",
-                "<b>How long.</b> Your data is kept at most {count} months after your last "
-                "training; /forget deletes it sooner.",
-                settings.data_retention_months,
-            ),
+                "<b>How long.</b> Your data is kept at most {count} month after you last "
+                "use Kopiena; /forget deletes it sooner.",
+                "<b>How long.</b> Your data is kept at most {count} months after you last "
+                "use Kopiena; /forget deletes it sooner.",
+                settings.retention_months,
+            )
+            if settings.retention_months
+            else tr._("<b>How long.</b> Your data is kept until you delete it with /forget."),
         ]
     )
     await say(update, text)
@@ -78,6 +81,15 @@ async def forget_command(update: Update, context: Context) -> None:
         "Reports keep only anonymous counts (your municipality, without your name). "
         "It cannot be undone. Delete your data?"
     )
+    text = "\n\n".join(
+        [
+            tr._(
+                "Your registrations for trainings still to come are cancelled first; a seat "
+                "you hold goes to the next person waiting."
+            ),
+            text,
+        ]
+    )
     rows = [[(tr._("🗑 Yes, delete"), "fg:yes"), (tr._("No, keep it"), "fg:no")]]
     await say(update, text, rows)
 
@@ -86,8 +98,11 @@ async def forget_command(update: Update, context: Context) -> None:
 async def forget_confirmed(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     await drop_buttons(update)
-    await privacy.forget(context.runtime.db, person)
+    runtime = context.runtime
+    runtime.forgotten_chats.add(person.telegram_id)  # stops messages already being sent
+    forgotten = await privacy.forget(runtime.db, person, runtime.clock())
     await say(update, tr._("Your personal data has been deleted. Send /start to begin again."))
+    await tell_promoted(context, forgotten.promoted)
 
 
 @guarded

@@ -24,7 +24,7 @@ from bot.i18n import Translator
 from bot.services import survey_results, surveys
 from bot.services.exports import Cell, Table, csv_bytes, csv_style, xlsx_bytes
 from bot.services.survey_chart import Bars, Trend, render
-from bot.services.survey_results import ExportData, Results
+from bot.services.survey_results import AnonymousWithheld, ExportData, Results
 from bot.services.survey_templates import RATING_MAX, RATING_MIN
 from handlers.common import Buttons, Context, guarded, say, who
 from handlers.onboarding import municipality_name
@@ -65,7 +65,23 @@ def scope_text(tr: Translator, results: Results) -> str:
     )
 
 
-def results_text(tr: Translator, results: Results) -> str:
+def _minimum(context: Context) -> int:
+    return context.runtime.settings.anonymous_min_responses
+
+
+def withheld_line(tr: Translator, results: Results, minimum: int) -> str | None:
+    if not (results.survey.anonymous and results.withheld):
+        return None
+    return tr.ngettext(
+        "🕶 The answers of an anonymous survey are shown once it has closed and at least "
+        "{count} person has answered.",
+        "🕶 The answers of an anonymous survey are shown once it has closed and at least "
+        "{count} people have answered.",
+        minimum,
+    )
+
+
+def results_text(tr: Translator, results: Results, minimum: int) -> str:
     survey = results.survey
     lines = [
         f"📊 <b>{escape(results.event.title)}</b>",
@@ -83,6 +99,9 @@ def results_text(tr: Translator, results: Results) -> str:
             complete=results.complete,
         ),
     ]
+    note = withheld_line(tr, results, minimum)
+    if note:
+        lines += ["", note]
     language = tr.language
     for number, item in enumerate(results.questions, 1):
         question = item.question
@@ -149,8 +168,11 @@ def results_buttons(tr: Translator, results: Results) -> Buttons:
 
 async def show_results(update: Update, context: Context, survey_id: int, session_id: int) -> None:
     person, tr = await who(update, context)
-    found = await survey_results.results(context.runtime.db, person, survey_id, session_id or None)
-    await say(update, results_text(tr, found), results_buttons(tr, found), edit=True)
+    found = await survey_results.results(
+        context.runtime.db, person, survey_id, session_id or None, _minimum(context)
+    )
+    text = results_text(tr, found, _minimum(context))
+    await say(update, text, results_buttons(tr, found), edit=True)
 
 
 async def show_events(update: Update, context: Context, *, edit: bool) -> None:
@@ -217,7 +239,9 @@ async def session_list(update: Update, context: Context) -> None:
     assert context.matches
     person, tr = await who(update, context)
     survey_id, page = int(context.matches[0].group(1)), int(context.matches[0].group(2))
-    found = await survey_results.results(context.runtime.db, person, survey_id, None)
+    found = await survey_results.results(
+        context.runtime.db, person, survey_id, None, _minimum(context)
+    )
     pages = max(1, -(-len(found.targets) // SESSIONS_PAGE))
     page = min(max(page, 0), pages - 1)
     rows: list[list[tuple[str, str]]] = []
@@ -262,7 +286,9 @@ async def comments(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     match = context.matches[0]
     survey_id, session_id, page = int(match.group(1)), int(match.group(2)), int(match.group(3))
-    found = await survey_results.results(context.runtime.db, person, survey_id, session_id or None)
+    found = await survey_results.results(
+        context.runtime.db, person, survey_id, session_id or None, _minimum(context)
+    )
     pages = comment_pages(found, tr)
     page = min(max(page, 0), len(pages) - 1)
     header = [f"💬 <b>{escape(found.event.title)}</b>", scope_text(tr, found), ""]
@@ -326,7 +352,11 @@ async def chart(update: Update, context: Context) -> None:
     assert context.matches
     person, tr = await who(update, context)
     survey_id, session_id = int(context.matches[0].group(1)), int(context.matches[0].group(2))
-    found = await survey_results.results(context.runtime.db, person, survey_id, session_id or None)
+    found = await survey_results.results(
+        context.runtime.db, person, survey_id, session_id or None, _minimum(context)
+    )
+    if found.survey.anonymous and found.withheld == (1 if found.scope else len(found.targets)):
+        raise AnonymousWithheld(count=_minimum(context))
     bars, trend = chart_parts(tr, found)
     title = f"{found.event.title} · {scope_text(tr, found)}"
     decimal = tr.number(1.5)[1]  # the locale's decimal mark: "," in Latvian and Russian
@@ -395,7 +425,7 @@ async def export(update: Update, context: Context) -> None:
     match = context.matches[0]
     survey_id, session_id, kind = int(match.group(1)), int(match.group(2)), match.group(3)
     data = await survey_results.export_data(
-        context.runtime.db, person, survey_id, session_id or None
+        context.runtime.db, person, survey_id, session_id or None, _minimum(context)
     )
     table = export_table(tr, data)
     content = csv_bytes(table, csv_style(tr.language)) if kind == "csv" else xlsx_bytes(table)

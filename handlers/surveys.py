@@ -2,10 +2,11 @@
 question per message. Buttons answer ratings and choices; free text is typed (the
 survey dialog routes it here). Every press is checked in bot/services/surveys.py.
 
-Callback data (the token only for anonymous surveys, see bot/services/surveys.py):
-  svs:<survey>:<session>[:<token>]                      start, continue or change
-  sva:<survey>:<session>:<question>:<value|s>[:<token>]  answer (s = skip)
-  svg:<survey>:<session>:<index>[:<token>]               go to question <index> (back/next)
+Callback data (buttons sent before anonymous drafts were sealed may end in a ":<token>",
+which is ignored):
+  svs:<survey>:<session>                      start, continue or change
+  sva:<survey>:<session>:<question>:<value|s>  answer (s = skip)
+  svg:<survey>:<session>:<index>               go to question <index> (back/next)
 """
 
 from __future__ import annotations
@@ -25,16 +26,12 @@ from bot.services.surveys import NUDGE_KIND, SURVEY_DIALOG, SURVEY_KIND, Answer,
 from handlers.common import Buttons, Context, guarded, say, who
 from handlers.paging import shorten
 
-TOKEN = r"(?::([A-Za-z0-9_-]{16}))?"
+OLD_TOKEN = r"(?::[A-Za-z0-9_-]{16})?"
 SHOWN_ANSWER = 300  # a typed answer shown back, in characters
 
 
-def _tail(token: str | None) -> str:
-    return f":{token}" if token else ""
-
-
-def start_data(target: Target, token: str | None) -> str:
-    return f"svs:{target.survey.id}:{target.session.id}{_tail(token)}"
+def start_data(target: Target) -> str:
+    return f"svs:{target.survey.id}:{target.session.id}"
 
 
 def session_text(tr: Translator, target: Target) -> str:
@@ -59,7 +56,6 @@ def answer_text(tr: Translator, step: Step, index: int, given: Answer) -> str:
 def question_screen(tr: Translator, step: Step) -> tuple[str, Buttons]:
     target, question, index = step.target, step.question, step.index
     base = f"{target.survey.id}:{target.session.id}"
-    tail = _tail(step.token)
     lines = [
         f"📝 <b>{escape(target.event.title)}</b>, {session_text(tr, target)}",
         tr._("Question {number} of {total}", number=index + 1, total=len(step.questions)),
@@ -74,7 +70,7 @@ def question_screen(tr: Translator, step: Step) -> tuple[str, Buttons]:
             [
                 (
                     f"{v} ✓" if current and current.value == v else str(v),
-                    f"sva:{base}:{question.id}:{v}{tail}",
+                    f"sva:{base}:{question.id}:{v}",
                 )
                 for v in range(RATING_MIN, RATING_MAX + 1)
             ]
@@ -84,7 +80,7 @@ def question_screen(tr: Translator, step: Step) -> tuple[str, Buttons]:
             label = question.option(i, tr.language)
             if current and current.value == i:
                 label = f"✓ {label}"
-            rows.append([(label, f"sva:{base}:{question.id}:{i}{tail}")])
+            rows.append([(label, f"sva:{base}:{question.id}:{i}")])
     else:
         lines.append(
             tr._("Type your answer in one message (up to {limit} characters).", limit=TEXT_LIMIT)
@@ -93,11 +89,11 @@ def question_screen(tr: Translator, step: Step) -> tuple[str, Buttons]:
         lines += ["", tr._("Your answer: {answer}", answer=answer_text(tr, step, index, current))]
     navigation = []
     if index > 0:
-        navigation.append((tr._("◀ Back"), f"svg:{base}:{index - 1}{tail}"))
+        navigation.append((tr._("◀ Back"), f"svg:{base}:{index - 1}"))
     if not question.required:
-        navigation.append((tr._("⏭ Skip"), f"sva:{base}:{question.id}:s{tail}"))
+        navigation.append((tr._("⏭ Skip"), f"sva:{base}:{question.id}:s"))
     if current is not None:
-        navigation.append((tr._("➡ Next"), f"svg:{base}:{index + 1}{tail}"))
+        navigation.append((tr._("➡ Next"), f"svg:{base}:{index + 1}"))
     if navigation:
         rows.append(navigation)
     return "\n".join(lines), rows
@@ -118,7 +114,7 @@ def thanks_screen(tr: Translator, step: Step) -> tuple[str, Buttons]:
     lines.append(
         tr._("You can change your answers until {when}.", when=tr.until_datetime(target.closes_at))
     )
-    return "\n".join(lines), [[(tr._("✏️ Change my answers"), start_data(target, step.token))]]
+    return "\n".join(lines), [[(tr._("✏️ Change my answers"), start_data(target))]]
 
 
 async def show_step(update: Update, tr: Translator, step: Step, *, edit: bool) -> None:
@@ -133,10 +129,10 @@ async def start(update: Update, context: Context) -> None:
     match = context.matches[0]
     step = await surveys.open_survey(
         context.runtime.db,
+        context.runtime.sealer,
         person,
         int(match.group(1)),
         int(match.group(2)),
-        match.group(3),
         context.runtime.clock(),
     )
     await show_step(update, tr, step, edit=True)
@@ -150,11 +146,11 @@ async def answer_button(update: Update, context: Context) -> None:
     raw = match.group(4)
     step = await surveys.answer(
         context.runtime.db,
+        context.runtime.sealer,
         person,
         int(match.group(1)),
         int(match.group(2)),
         int(match.group(3)),
-        match.group(5),
         context.runtime.clock(),
         value=None if raw == "s" else int(raw),
         skip=raw == "s",
@@ -169,10 +165,10 @@ async def go(update: Update, context: Context) -> None:
     match = context.matches[0]
     step = await surveys.open_survey(
         context.runtime.db,
+        context.runtime.sealer,
         person,
         int(match.group(1)),
         int(match.group(2)),
-        match.group(4),
         context.runtime.clock(),
         index=int(match.group(3)),
     )
@@ -188,7 +184,8 @@ async def typed(update: Update, context: Context) -> None:
     if text is None:
         await say(update, tr._("Please answer with the buttons or a text message."))
         return
-    step = await surveys.typed(context.runtime.db, person, text, context.runtime.clock())
+    runtime = context.runtime
+    step = await surveys.typed(runtime.db, runtime.sealer, person, text, runtime.clock())
     await show_step(update, tr, step, edit=False)
 
 
@@ -225,9 +222,8 @@ async def render_survey(runtime: Runtime, due: Due, tr: Translator) -> Outgoing 
     )
     if found is None:
         return None
-    token = surveys.new_token() if found.target.survey.anonymous else None
     text = "\n".join([tr._("📝 <b>Your feedback, please</b>"), *invitation_lines(tr, found)])
-    return Outgoing(text, [[(tr._("📝 Answer"), start_data(found.target, token))]])
+    return Outgoing(text, [[(tr._("📝 Answer"), start_data(found.target))]])
 
 
 async def render_nudge(runtime: Runtime, due: Due, tr: Translator) -> Outgoing | None:
@@ -241,11 +237,10 @@ async def render_nudge(runtime: Runtime, due: Due, tr: Translator) -> Outgoing |
     )
     if found is None:
         return None
-    token = surveys.new_token() if found.target.survey.anonymous else None
     text = "\n".join(
         [tr._("⏰ <b>A reminder: your feedback is still welcome</b>"), *invitation_lines(tr, found)]
     )
-    return Outgoing(text, [[(tr._("📝 Answer"), start_data(found.target, token))]])
+    return Outgoing(text, [[(tr._("📝 Answer"), start_data(found.target))]])
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
@@ -255,14 +250,14 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     register_renderer(NUDGE_KIND, render_nudge)
     on_input(SURVEY_DIALOG, typed, ttl=timedelta(hours=2))
     application.add_handler(
-        CallbackQueryHandler(start, pattern=rf"^svs:(\d{{1,9}}):(\d{{1,9}}){TOKEN}$")
+        CallbackQueryHandler(start, pattern=rf"^svs:(\d{{1,9}}):(\d{{1,9}}){OLD_TOKEN}$")
     )
     application.add_handler(
         CallbackQueryHandler(
             answer_button,
-            pattern=rf"^sva:(\d{{1,9}}):(\d{{1,9}}):(\d{{1,9}}):(\d{{1,2}}|s){TOKEN}$",
+            pattern=rf"^sva:(\d{{1,9}}):(\d{{1,9}}):(\d{{1,9}}):(\d{{1,2}}|s){OLD_TOKEN}$",
         )
     )
     application.add_handler(
-        CallbackQueryHandler(go, pattern=rf"^svg:(\d{{1,9}}):(\d{{1,9}}):(\d{{1,2}}){TOKEN}$")
+        CallbackQueryHandler(go, pattern=rf"^svg:(\d{{1,9}}):(\d{{1,9}}):(\d{{1,2}}){OLD_TOKEN}$")
     )

@@ -10,6 +10,7 @@ BEGIN and, in WAL mode, never wait for writers.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,6 +35,8 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows are overwritten with zeros, not left readable in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -52,10 +55,26 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, guarded: bool = True) -> AsyncEngine:
+def check_sqlite_file(url: str) -> None:
+    """Open a SQLite database file (creating it if missing) and read its schema, so a
+    corrupt or unreadable file fails here, plainly, with sqlite3.DatabaseError."""
+    if not is_sqlite(url):
+        return
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return
+    connection = sqlite3.connect(database)
+    try:
+        connection.execute("PRAGMA schema_version").fetchone()
+    finally:
+        connection.close()
+
+
+def create_engine(url: str, *, guarded: bool = True, hide_parameters: bool = True) -> AsyncEngine:
     """`guarded=False` leaves the driver's deferred transactions in place: only for the
-    test that shows why they are not safe."""
-    engine = create_async_engine(url)
+    test that shows why they are not safe. `hide_parameters` keeps the values of a failed
+    statement (names, answers) out of error messages and so out of the logs."""
+    engine = create_async_engine(url, hide_parameters=hide_parameters)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
         if guarded:
@@ -72,6 +91,7 @@ class Database(async_sessionmaker[AsyncSession]):
         self._guarded = guarded
         self._sqlite = engine.dialect.name == "sqlite"
         self._writers = asyncio.Lock()
+        self.engine = engine
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
@@ -88,6 +108,16 @@ class Database(async_sessionmaker[AsyncSession]):
                 await session.rollback()
                 raise
             await session.commit()
+
+
+async def truncate_wal(engine: AsyncEngine) -> bool:
+    """Copy the -wal file into the database and cut it to zero bytes, so old page images
+    (of deleted or changed rows) no longer sit in it. False when a reader kept some."""
+    if engine.dialect.name != "sqlite":
+        return True
+    async with engine.connect() as connection:
+        busy, _, _ = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+    return not busy
 
 
 def create_sessionmaker(engine: AsyncEngine, *, guarded: bool = True) -> Database:

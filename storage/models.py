@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -42,9 +43,10 @@ class Base(DeclarativeBase):
 class User(Base):
     """A person who wrote to the bot.
 
-    Before consent only the Telegram id and the language are stored. After /forget the
-    row stays (anonymous counts in reports point to it) with every personal field empty
-    and `telegram_id` NULL, so a returning person starts as a new user.
+    Before consent only the Telegram id and the language are stored. /forget deletes the
+    row; the person's past registrations and attendance move to empty stand-in rows (no
+    `telegram_id`, `forgotten_at` set), one per event, so reports keep their counts. A
+    returning person starts as a new user.
     """
 
     __tablename__ = "users"
@@ -61,6 +63,8 @@ class User(Base):
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     onboarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     forgotten_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The day (midnight UTC) of the person's latest update, for RETENTION_MONTHS.
+    last_seen_on: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -340,13 +344,15 @@ class Delivery(Base):
 # its response rate and nudge non-responders without anyone being able to link an answer
 # to a person:
 #
-#   survey_participants  (survey, session, user): WHO answered; no times, no response id
+#   survey_participants  (survey, session, user): WHO answered; no times, no response id;
+#                        while an anonymous survey is open, their answers sealed (encrypted)
 #   survey_responses     random id: WHAT was answered; user_id only for named surveys
 #   survey_answers       (response, question): the answers themselves
 #
-# These tables are WITHOUT ROWID and responses have random keys, so neither the ids nor
-# the order rows were written in can pair a participant with a response.
-# See bot/services/surveys.py.
+# Anonymous responses are written only when the survey closes, all of a session's in one
+# transaction in random-id order; the tables are WITHOUT ROWID, so neither ids, row order
+# nor commit order pair a participant with a response. See bot/services/surveys.py and
+# docs/privacy.md.
 
 
 class SurveyTemplate(Base):
@@ -406,7 +412,10 @@ class EventSurvey(Base):
 
 class SurveyParticipant(Base):
     """WHO answered a survey for a session (at least one answer): the response rate and
-    the nudges read this. It holds no time and no link to the response."""
+    the nudges read this. It holds no time and no link to the response. While an
+    anonymous survey is open, `sealed` holds the person's answers encrypted with a key
+    that is not in the database; at the close every draft of the session becomes an
+    unlinked response in one transaction and `sealed` is emptied (docs/privacy.md)."""
 
     __tablename__ = "survey_participants"
     __table_args__ = ({"sqlite_with_rowid": False},)
@@ -420,6 +429,7 @@ class SurveyParticipant(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class SurveyResponse(Base):

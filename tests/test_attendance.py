@@ -26,7 +26,7 @@ from tests.eventkit import (
     sent,
     user_id,
 )
-from tests.helpers import EN, Clock, onboard
+from tests.helpers import ADMIN_ID, EN, Clock, onboard
 
 # The course starts a week after START: 08:00 UTC is 10:00 in Riga; 4-hour sessions.
 FIRST = START + timedelta(days=7)
@@ -178,11 +178,41 @@ async def test_five_wrong_codes_lock_checkin_for_a_minute(bot: Sandbox, clock: C
     assert (await anna.send("/checkin WRNG")).texts == [locked.format(60)]
 
 
+async def test_known_but_unusable_codes_count_towards_the_lockout(
+    bot: Sandbox, clock: Clock
+) -> None:
+    olga = await organiser(bot)
+    event_id, _ = await create_event(bot, 501, COURSE)
+    anna = await onboard(bot, 601, "Anna Bērziņa")
+    peteris = await onboard(bot, 602, "Pēteris Kalniņš")  # not registered
+    await register(anna, event_id)
+    clock.set(FIRST)
+    await olga.press_data(f"as:{event_id}")
+    code = code_in((await olga.press("▶ Check-in 1")).last.text)
+    locked = "Too many wrong codes in a row. Please wait and try again in 60 s."
+
+    # Someone not registered guessing between tries of a real, open code.
+    for attempt in ("WRNG", code, "WRNG", code):
+        assert (await peteris.send(f"/checkin {attempt}")).texts != [locked]
+    assert (await peteris.send("/checkin WRNG")).texts == [locked]
+
+    # A code that has expired, mixed into wrong guesses, does not reset the count either.
+    clock.set(COURSE[0][1] + timedelta(minutes=31))
+    expired = (await anna.send(f"/checkin {code}")).texts[0]
+    assert expired.startswith("This check-in code has expired")
+    for attempt in ("WRNG", code, "WRNG"):
+        assert (await anna.send(f"/checkin {attempt}")).texts != [locked]
+    assert (await anna.send("/checkin WRNG")).texts == [locked]
+    assert (await anna.send(f"/checkin {code}")).texts == [locked]
+    assert await attendance_rows(bot) == []
+
+
 async def test_staff_mark_present_and_absent_and_forged_toggles_are_refused(
     bot: Sandbox, clock: Clock
 ) -> None:
     await organiser(bot)
     tom = await onboard(bot, 520, "Toms Treneris")  # a trainer of this event only
+    await bot.user(ADMIN_ID, "Admin").send("/grant 520 trainer")
     event_id, sessions = await create_event(bot, 501, COURSE, trainers=[520])
     anna = await onboard(bot, 601, "Anna Bērziņa")
     await onboard(bot, 602, "Pēteris Kalniņš")  # not registered

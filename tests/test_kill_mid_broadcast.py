@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.fakeapi import FakeBotApi
 from bot.runtime import Runtime
 from storage.migrate import upgrade
-from storage.models import Announcement, Event, Registration, User
+from storage.models import Announcement, Event, Registration, User, UserRole
 from storage.models import Session as EventSession
 from tests.test_config import GOOD_TOKEN
 
@@ -42,7 +42,12 @@ async def prepare(database_url: str) -> None:
         async with runtime.db.begin() as session:
             sender = User(telegram_id=1, full_name="Olga", language="lv", onboarded_at=now)
             session.add(sender)
-            event = Event(title="Kurss", capacity=PEOPLE, status="published")
+            await session.flush()
+            # The sender is the event's organiser: announcements go out only from staff.
+            session.add(UserRole(user_id=sender.id, role="organiser"))
+            event = Event(
+                title="Kurss", capacity=PEOPLE, status="published", organiser_id=sender.id
+            )
             session.add(event)
             await session.flush()
             start = now + timedelta(days=2)

@@ -10,12 +10,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from bot.config import Settings
 from bot.sandbox import Sandbox
+from storage.models import Certificate
 from tests.certkit import AFTER, CODE, course, documents, mark, pdf_text, tick
 from tests.conftest import ADMIN_ID
-from tests.eventkit import create_event, organiser, register
+from tests.eventkit import create_event, db, organiser, register
 from tests.helpers import Clock, make_organiser
 
 ANNA = 700_000
@@ -102,11 +104,20 @@ async def test_progress_hours_across_organisers_files_mydata_and_forget(
     answer = (await stranger.send(f"/verify {code}")).last.text
     assert "the holder's data has been removed" in answer
     assert "Anna" not in answer and "Valid" not in answer
-    # Corrections later never re-issue it with someone else's (or no) name.
-    await mark(olga, sessions_a[3:], anna_id, False)
+    # Corrections later (to the anonymous stand-in that now holds the attendance) never
+    # re-issue it with someone else's (or no) name.
+    async with db(sandbox)() as session:
+        holder = await session.scalar(
+            select(Certificate.user_id).where(Certificate.user_id != anna_id)
+        )
+    assert holder is not None and holder != anna_id
+    await mark(olga, sessions_a[3:], holder, False)
     clock.advance(minutes=5)
     await tick(sandbox)
     assert len(documents(sandbox, ANNA)) == 1
+    assert (
+        "the holder's data has been removed" in (await stranger.send(f"/verify {code}")).last.text
+    )
     # A newcomer with Anna's old Telegram id starts with an empty record.
     again = sandbox.user(ANNA, "Anna", language_code="en")
     replies = await again.send("/hours")

@@ -71,7 +71,7 @@ async def test_privacy_explains_what_and_why(sandbox: Sandbox) -> None:
         "Data controller: not set yet: please ask the admins. "
         "Questions about your data: not set yet: please ask the admins."
     ) in text
-    assert "kept at most 36 months after your last training" in text
+    assert "kept until you delete it with /forget" in text
 
 
 async def test_mydata_sends_everything_stored(sandbox: Sandbox) -> None:
@@ -101,13 +101,10 @@ async def test_forget_then_start_begins_fresh(sandbox: Sandbox) -> None:
     replies = await user.press("Yes, delete")
     assert "has been deleted" in replies.texts[-1]
     assert await stored_user(sandbox, 305) is None
-    [old] = await user_rows(sandbox)
-    assert (old.telegram_id, old.full_name, old.username, old.workplace) == (None,) * 4
-    assert old.municipality == "cesu-novads"  # kept for anonymous counts by municipality
-    assert old.forgotten_at is not None
+    assert await user_rows(sandbox) == []  # nothing about Jānis is left (he had no history)
 
     replies = await user.send("/start")
     assert "Choose your language" in replies.last.text  # onboarding from the start
     rows = await user_rows(sandbox)
-    assert [row.telegram_id for row in rows] == [None, 305]
-    assert rows[1].full_name is None
+    assert [row.telegram_id for row in rows] == [305]
+    assert rows[0].full_name is None

@@ -57,15 +57,9 @@ async def question_ids(sandbox: Sandbox, template_id: int) -> list[int]:
         )
 
 
-def token_of(data: str) -> str:
-    found = re.search(r":([A-Za-z0-9_-]{16})$", data)
-    assert found, data
-    return found.group(1)
-
-
 async def test_anonymous_answers_cannot_be_linked_to_people(sandbox: Sandbox, clock: Clock) -> None:
     olga, event_id, sessions, people, ids = await course(sandbox)
-    anna, baiba, cilda, _dace, _elza = people
+    anna, baiba, cilda, dace, _elza = people
     await attach(olga, event_id, anonymous=True)
     clock.set(END_1 + timedelta(minutes=15))
     assert await tick(sandbox) == 5  # no attendance taken: every confirmed registrant
@@ -81,51 +75,71 @@ async def test_anonymous_answers_cannot_be_linked_to_people(sandbox: Sandbox, cl
     await baiba.press("📝 Answer")
     await baiba.press("2")
 
+    # While the survey is open, who answered is known; what they answered is sealed.
     async with db(sandbox)() as session:
-        responses = list(await session.scalars(select(SurveyResponse)))
-        who = set(await session.scalars(select(SurveyParticipant.user_id)))
+        participants = list(await session.scalars(select(SurveyParticipant)))
         dialogs = {d.user_id: d for d in await session.scalars(select(Dialog))}
-    assert who == {ids[0], ids[1]}  # who answered is known...
-    assert len(responses) == 2
-    for response in responses:  # ...but the responses hold no person and no time
-        assert response.user_id is None
-        assert (response.started_at, response.updated_at, response.completed_at) == (None,) * 3
-    assert ids[0] not in dialogs  # Anna finished: no copy of her token is left with us
-    assert dialogs[ids[1]].name == "survey"  # Baiba is still answering
-    tokens = {r.id for r in responses}
+    assert {p.user_id for p in participants} == {ids[0], ids[1]}
+    assert await count(sandbox, SurveyResponse) == 0
+    assert await count(sandbox, SurveyAnswer) == 0
+    sealed = [p.sealed for p in participants]
+    assert all(s is not None for s in sealed)
+    assert len({len(s) for s in sealed if s}) == 1  # a long answer and one rating: same size
+    assert not any(EVIL.encode() in s for s in sealed if s)
+    assert ids[0] not in dialogs  # Anna finished
+    assert set(dialogs[ids[1]].data) == {"survey", "session", "index"}  # no answer in it
 
-    # Anna changes an answer from her own chat: the same response is edited.
-    _, data = anna.find_button("✏️ Change my answers")
-    anna_token = token_of(data)
-    assert anna_token in tokens
+    # Anna changes an answer from any of her messages until the close.
     replies = await anna.press("✏️ Change my answers")
     assert "Your answer: 4/5" in replies.last.text
     await anna.press("2")
-    assert await count(sandbox, SurveyResponse) == 2
-
-    # A made-up token cannot start a second response; someone else's token is refused.
+    # A forged old-style button with a token is just the survey's button: nobody answers
+    # twice, and the survey is still not Dace's to answer for someone else.
     replies = await anna.press_data(f"svs:{base}:{'A' * 16}")
-    assert replies.alert is not None and "already answered this survey" in replies.alert
-    replies = await anna.press_data(f"sva:{base}:{q1}:1:{'B' * 16}")
-    assert replies.alert is not None and "already answered this survey" in replies.alert
-    replies = await cilda.press_data(f"sva:{base}:{q1}:1:{anna_token}")
-    assert replies.alert == "This survey was not sent to you."
-    replies = await cilda.press_data(f"sva:{base}:{q1}:1")  # no token at all
-    assert replies.alert == "This button is no longer valid."
-    assert await count(sandbox, SurveyResponse) == 2
+    assert "Your answer: 2/5" in replies.last.text
+    await cilda.press("📝 Answer")
+    await cilda.press("3")
+    assert (await dace.press_data(f"sva:{base}:{q1}:1")).alert is None  # Dace may answer too
     async with db(sandbox)() as session:
+        who = set(await session.scalars(select(SurveyParticipant.user_id)))
+    assert who == {ids[0], ids[1], ids[2], ids[3]}
+
+    # Before the close the organiser sees the response rate, not the answers.
+    replies = await olga.press_data(f"rv:{survey.id}:0")
+    assert "Responses: 4 of 5 (80%)" in replies.last.text
+    assert "shown once it has closed and at least 3 people have answered" in replies.last.text
+    assert "Mean" not in replies.last.text
+    replies = await olga.press_data(f"rx:{survey.id}:{sessions[0]}:csv")
+    assert replies.alert is not None and "at least 3 people" in replies.alert
+    replies = await olga.press_data(f"rc:{survey.id}:{sessions[0]}")
+    assert replies.alert is not None and "at least 3 people" in replies.alert
+
+    # At the close every answer of the session is released at once, linked to nobody.
+    clock.set(END_1 + timedelta(days=7, minutes=16))
+    await tick(sandbox)
+    async with db(sandbox)() as session:
+        responses = list(await session.scalars(select(SurveyResponse)))
+        left = list(await session.scalars(select(SurveyParticipant.sealed)))
         values = sorted(
             v
             for v in await session.scalars(
                 select(SurveyAnswer.value).where(SurveyAnswer.question_id == q1)
             )
         )
-    assert values == [2, 2]  # Anna's changed answer and Baiba's; Cilda changed nothing
+    assert len(responses) == 4
+    for response in responses:
+        assert response.user_id is None
+        assert (response.started_at, response.updated_at, response.completed_at) == (None,) * 3
+    assert left == [None] * 4
+    assert values == [1, 2, 2, 3]  # Anna's changed answer, Baiba's, Cilda's and Dace's
 
-    # The chat and the exports show the response rate but no names or ids.
+    # The chat and the exports show no names or ids.
     replies = await olga.press_data(f"rv:{survey.id}:0")
-    assert "Responses: 2 of 5 (40%), complete: 1" in replies.last.text
-    secrets = [*NAMES, *(n.split()[0] for n in NAMES), *tokens]
+    replies = await olga.press_data(f"rv:{survey.id}:{sessions[0]}")
+    assert "Responses: 4 of 5 (80%), complete: 1" in replies.last.text
+    assert "Mean 2 of 5 (4 answers)" in replies.last.text
+    assert "at least 3 people" not in replies.last.text
+    secrets = [*NAMES, *(n.split()[0] for n in NAMES), *(r.id for r in responses)]
     secrets += [str(FIRST_ID + i) for i in range(5)]
     rows = csv_table(await olga.press("📄 CSV"))
     assert rows[0][:3] == ["Session", "Date", "Complete"]
@@ -144,6 +158,31 @@ async def test_anonymous_answers_cannot_be_linked_to_people(sandbox: Sandbox, cl
     assert evil.data_type == "s"
     replies = await olga.press("💬 Written answers")
     assert not any(s in replies.last.text for s in secrets)
+
+
+async def test_anonymous_answers_of_fewer_than_three_people_are_never_shown(
+    sandbox: Sandbox, clock: Clock
+) -> None:
+    olga, event_id, _sessions, people, _ids = await course(sandbox, sessions=1)
+    anna, baiba, *_ = people
+    await attach(olga, event_id, anonymous=True)
+    clock.set(END_1 + timedelta(minutes=15))
+    await tick(sandbox)
+    survey = await only_survey(sandbox)
+    for person, rating in ((anna, "5"), (baiba, "1")):
+        await person.press("📝 Answer")
+        await person.press(rating)
+    clock.set(END_1 + timedelta(days=7, minutes=16))
+    await tick(sandbox)
+    assert await count(sandbox, SurveyResponse) == 2  # released, but too few to show
+    replies = await olga.press_data(f"rv:{survey.id}:0")
+    assert "Responses: 2 of 5 (40%)" in replies.last.text
+    assert "at least 3 people have answered" in replies.last.text
+    assert "Mean" not in replies.last.text and "5★" not in replies.last.text
+    for data in (f"rx:{survey.id}:0:csv", f"rx:{survey.id}:0:xlsx", f"rc:{survey.id}:0"):
+        replies = await olga.press_data(data)
+        assert replies.alert is not None and "at least 3 people" in replies.alert, data
+        assert not [r for r in replies.messages if r.file is not None]
 
 
 async def test_bad_input_gets_a_clear_answer_and_stores_nothing(

@@ -34,7 +34,7 @@ from bot.services.events import (
     view,
 )
 from bot.services.outbox import enqueue, enqueue_many
-from bot.services.users import Person, Role
+from bot.services.users import Person, Role, load_person
 from storage.models import Announcement, Attendance, Delivery, Dialog, Event, Registration, User
 from storage.models import Session as EventSession
 
@@ -487,6 +487,9 @@ async def go_out(runtime: Runtime, now: datetime) -> None:
             row = await session.get(Announcement, announcement_id)
             if row is None or row.status != "scheduled":
                 continue
+            if not await _sender_may_send(session, runtime, row):
+                row.status = "cancelled"  # the sender's role or event was taken away
+                continue
             people = await recipients(session, row.event_id, Audience(row.audience), row.session_id)
             await enqueue_many(
                 session,
@@ -519,6 +522,16 @@ async def go_out(runtime: Runtime, now: datetime) -> None:
                     due_at=now,
                     ref_id=announcement_id,
                 )
+
+
+async def _sender_may_send(session: AsyncSession, runtime: Runtime, row: Announcement) -> bool:
+    """A scheduled announcement goes out only while its sender may still staff the event."""
+    user = await session.get(User, row.sender_id) if row.sender_id is not None else None
+    if user is None:
+        return False
+    settings = runtime.settings
+    sender = await load_person(session, user, settings.default_language, settings.admin_ids)
+    return can_staff(sender, await view(session, row.event_id))
 
 
 async def next_due(runtime: Runtime) -> datetime | None:

@@ -3,8 +3,11 @@
 A session's check-in code is accepted from CHECKIN_OPENS_BEFORE before the session starts
 until CHECKIN_CLOSES_AFTER after it ends. Wrong codes are counted per person
 (CheckinAttempts); MAX_WRONG_CODES in a row lock that person out of check-in for LOCKOUT.
-A right code resets the count. Every write runs in one transaction (BEGIN IMMEDIATE on
-SQLite), and the (session, user) primary key keeps one attendance row per person.
+Every code that does not check the person in counts: a made-up one, and a real one that
+is not open now or not for an event they are confirmed for (else guessing could be mixed
+with a known expired code to dodge the lockout). Only a check-in resets the count.
+Every write runs in one transaction (BEGIN IMMEDIATE on SQLite), and the (session, user)
+primary key keeps one attendance row per person.
 """
 
 from __future__ import annotations
@@ -201,7 +204,7 @@ class CheckedIn:
 async def _checkin_target(
     session: AsyncSession, person: Person, code: str, now: datetime
 ) -> tuple[EventSession, EventView] | ServiceError:
-    """The session this code checks into, or why it cannot. Counts wrong codes."""
+    """The session this code checks into, or why it cannot; counts every refusal."""
     attempts = await session.get(CheckinAttempts, person.id)
     if attempts is None:
         attempts = CheckinAttempts(user_id=person.id, failures=0)
@@ -209,22 +212,31 @@ async def _checkin_target(
     if attempts.locked_until is not None and now < attempts.locked_until:
         seconds = math.ceil((attempts.locked_until - now).total_seconds())
         return LockedOut(seconds=seconds)
+    found = await _usable_session(session, person, code, now)
+    if not isinstance(found, ServiceError):
+        attempts.failures = 0
+        attempts.locked_until = None
+        return found
+    attempts.failures += 1
+    if attempts.failures >= MAX_WRONG_CODES:
+        attempts.failures = 0
+        attempts.locked_until = now + LOCKOUT
+        return LockedOut(seconds=math.ceil(LOCKOUT.total_seconds()))
+    return found
+
+
+async def _usable_session(
+    session: AsyncSession, person: Person, code: str, now: datetime
+) -> tuple[EventSession, EventView] | ServiceError:
     candidates = (
         list(await session.scalars(select(EventSession).where(EventSession.checkin_code == code)))
         if len(code) == CODE_LENGTH
         else []
     )
     if not candidates:
-        attempts.failures += 1
-        if attempts.failures >= MAX_WRONG_CODES:
-            attempts.failures = 0
-            attempts.locked_until = now + LOCKOUT
-            return LockedOut(seconds=math.ceil(LOCKOUT.total_seconds()))
         return CheckinRefused(
             N_("This check-in code is wrong. Please check it with the trainer and try again.")
         )
-    attempts.failures = 0
-    attempts.locked_until = None
     open_now = [s for s in candidates if window(s)[0] <= now < window(s)[1]]
     if not open_now:
         latest = max(candidates, key=lambda s: s.ends_at)

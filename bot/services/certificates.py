@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
@@ -690,6 +690,18 @@ async def of_user(session: AsyncSession, user_id: int) -> list[CertificateView]:
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     )
     return [await _view(session, cert) for cert in certs]
+
+
+async def move_to_stand_in(
+    session: AsyncSession, user_id: int, event_id: int, stand_in_id: int
+) -> None:
+    """/forget: an event's certificates follow its attendance to the anonymous stand-in,
+    so the codes keep verifying (as "holder data removed") after the user row is gone."""
+    await session.execute(
+        update(Certificate)
+        .where(Certificate.user_id == user_id, Certificate.event_id == event_id)
+        .values(user_id=stand_in_id, holder_name=None, holder_removed=True)
+    )
 
 
 async def forget_holder(session: AsyncSession, user_id: int) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.i18n import N_
 from bot.services.errors import InvalidInput
 from bot.services.events import EventStatus, EventView, require_manage, view
+from bot.services.ids import parse_id
 from bot.services.registration import Promotion, promote
 from bot.services.roles import require
 from bot.services.users import Person, Role
@@ -83,9 +84,11 @@ def clean_url(text: str) -> str:
 
 def parse_count(text: str, *, limit: int = CAPACITY_LIMIT) -> int:
     value = text.strip()
-    if not value.lstrip("-").isdigit():
+    negative = value.startswith("-")
+    number = parse_id(value[1:] if negative else value)
+    if number is None:
         raise InvalidInput(N_("Please send a whole number, for example 25."))
-    number = int(value)
+    number = -number if negative else number
     if number < 1:
         raise InvalidInput(N_("The number must be at least 1."))
     if number > limit:

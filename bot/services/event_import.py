@@ -2,24 +2,37 @@
 
 The format is documented in docs/events-format.md; examples/events.yaml is a sample.
 Every event has a stable `key`; importing the same file again updates, never duplicates.
+
+An update keeps the chat's rules and side effects: the capacity cannot drop below the
+people already registered (a larger one gives seats to the waiting list), reminders are
+planned again for moved sessions, and registrants are told, through the outbox, when a
+seat frees up for them, when a session moves and when the event is cancelled (the
+running bot sends these; the import itself never talks to Telegram).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import event_builder as builder
+from bot.services import reminders
 from bot.services.certificates import MAX_PROGRAMME
-from bot.services.events import EventStatus
-from storage.models import Event, EventTrainer, User
+from bot.services.errors import NotFound
+from bot.services.events import ACTIVE, EventStatus, EventView, RegStatus, view
+from bot.services.outbox import enqueue
+from bot.services.registration import promote
+from storage.models import Delivery, Event, EventTrainer, Registration, User
+from storage.models import Session as EventSession
+
+NOTICE_KIND = "event_notice"
 
 KEY_LIMIT = 64
 
@@ -140,22 +153,62 @@ async def _user_id(session: AsyncSession, telegram_id: Any, where: str) -> int |
     return user.id
 
 
+async def _registrants(
+    session: AsyncSession, event_id: int, statuses: tuple[RegStatus, ...]
+) -> list[int]:
+    return list(
+        await session.scalars(
+            select(Registration.user_id).where(
+                Registration.event_id == event_id,
+                Registration.status.in_([s.value for s in statuses]),
+            )
+        )
+    )
+
+
+async def _tell(
+    session: AsyncSession, people: list[int], event_id: int, now: datetime, **payload: Any
+) -> None:
+    for user_id in people:
+        await enqueue(
+            session,
+            user_id=user_id,
+            kind=NOTICE_KIND,
+            dedupe_key=f"{NOTICE_KIND}:{event_id}:{user_id}:{payload['what']}:{now.isoformat()}",
+            due_at=now,
+            ref_id=event_id,
+            payload=payload,
+        )
+
+
 async def import_events(
-    db: async_sessionmaker[AsyncSession], path: Path, timezone: ZoneInfo
+    db: async_sessionmaker[AsyncSession],
+    path: Path,
+    timezone: ZoneInfo,
+    now: datetime | None = None,
 ) -> ImportResult:
     drafts = parse_file(path, timezone)
+    now = now or datetime.now(UTC)
     created: list[str] = []
     updated: list[str] = []
     async with db.begin() as session:  # all or nothing
         for draft, extra in drafts:
             where = f"event {draft.key}"
             event = await session.scalar(select(Event).where(Event.key == draft.key))
+            was = None
             if event is None:
                 event = Event(key=draft.key, capacity=draft.capacity)
                 session.add(event)
                 created.append(str(draft.key))
             else:
                 updated.append(str(draft.key))
+                was = event.status
+                confirmed = len(await _registrants(session, event.id, (RegStatus.CONFIRMED,)))
+                if draft.capacity < confirmed and extra["status"] != EventStatus.CANCELLED:
+                    raise ImportError_(
+                        f"{where}: capacity {draft.capacity} is lower than the {confirmed} "
+                        "people already registered"
+                    )
             event.title = builder.clean_title(draft.title)
             event.description = draft.description
             event.place = draft.place
@@ -169,6 +222,12 @@ async def import_events(
             event.programme = extra["programme"]
             event.organiser_id = await _user_id(session, extra["organiser"], where)
             await session.flush()
+            before = {
+                row.id: row.starts_at
+                for row in await session.scalars(
+                    select(EventSession).where(EventSession.event_id == event.id)
+                )
+            }
             await builder.replace_sessions(session, event.id, draft.sessions)
             await session.execute(delete(EventTrainer).where(EventTrainer.event_id == event.id))
             for telegram_id in extra["trainers"]:
@@ -176,4 +235,68 @@ async def import_events(
                 if trainer is not None:
                     session.add(EventTrainer(event_id=event.id, user_id=trainer))
             await session.flush()
+            if was is not None:
+                await _side_effects(session, event, was, before, now)
     return ImportResult(created, updated)
+
+
+async def _side_effects(
+    session: AsyncSession, event: Event, was: str, before: dict[int, datetime], now: datetime
+) -> None:
+    """What the chat would do after the same change (see the module docstring)."""
+    if event.status == EventStatus.CANCELLED and was != EventStatus.CANCELLED:
+        people = await _registrants(session, event.id, ACTIVE)
+        await _tell(session, people, event.id, now, what="cancelled")
+    after = {
+        row.starts_at
+        for row in await session.scalars(
+            select(EventSession).where(EventSession.event_id == event.id)
+        )
+    }
+    gone = sorted(start for sid, start in before.items() if start not in after)
+    new = sorted(after - set(before.values()))
+    gone_ids = [sid for sid, start in before.items() if start not in after]
+    if gone_ids:  # their reminders would be for a time that no longer holds
+        await session.execute(
+            update(Delivery)
+            .where(
+                Delivery.kind == reminders.KIND,
+                Delivery.ref_id.in_(gone_ids),
+                Delivery.status == "pending",
+            )
+            .values(status="cancelled")
+        )
+    if event.status == EventStatus.PUBLISHED:
+        if (gone or new) and was == EventStatus.PUBLISHED:
+            people = await _registrants(session, event.id, ACTIVE)
+            moves = {
+                "gone": [start.isoformat() for start in gone if start > now],
+                "new": [start.isoformat() for start in new if start > now],
+            }
+            if moves["gone"] or moves["new"]:
+                await _tell(session, people, event.id, now, what="moved", **moves)
+        waiting = set(await _registrants(session, event.id, (RegStatus.WAITING,)))
+        await promote(session, event.id, now)
+        still = set(await _registrants(session, event.id, (RegStatus.WAITING,)))
+        await _tell(session, sorted(waiting - still), event.id, now, what="promoted")
+    await reminders.plan(session, event.id, now)
+
+
+async def notice_target(
+    db: async_sessionmaker[AsyncSession], event_id: int | None, user_id: int
+) -> tuple[EventView, str | None] | None:
+    """For a notice from an import: the event and the person's registration status now
+    (None when the event is gone)."""
+    if event_id is None:
+        return None
+    async with db() as session:
+        try:
+            event = await view(session, event_id)
+        except NotFound:
+            return None
+        status = await session.scalar(
+            select(Registration.status).where(
+                Registration.event_id == event_id, Registration.user_id == user_id
+            )
+        )
+    return event, status

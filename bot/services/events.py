@@ -111,8 +111,12 @@ def can_manage(person: Person, event: EventView) -> bool:
 
 
 def can_staff(person: Person, event: EventView) -> bool:
-    """Managers and the event's trainers: lists, check-in, announcements."""
-    return can_manage(person, event) or person.id in event.trainer_ids
+    """Managers and the event's trainers who still hold the trainer role: lists, check-in,
+    announcements. Both the role and the event are checked on every action, so a revoked
+    role ends access at once, also through buttons sent before."""
+    return can_manage(person, event) or (
+        person.can(Role.TRAINER) and person.id in event.trainer_ids
+    )
 
 
 def require_manage(person: Person, event: EventView) -> None:

@@ -4,7 +4,10 @@ of each rating across a course's sessions, and the rows behind the CSV/XLSX expo
 
 Figures come from a few grouped queries (the database counts), so 10,000 responses take
 milliseconds (bench/survey_results.py). Anonymous surveys hand out no names, user ids,
-response ids or times: export rows are ordered by the responses' random ids.
+response ids or times: export rows are ordered by the responses' random ids. Their
+answers are shown session by session, only for sessions whose survey has closed (the
+answers are released then, see bot/services/surveys.py) with at least
+ANONYMOUS_MIN_RESPONSES responses; the response rate is always shown.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import latvian_sort_key
-from bot.services.errors import Stale
+from bot.i18n import N_, latvian_sort_key
+from bot.services.errors import InvalidInput, NotAllowed, Stale
 from bot.services.events import EventView, can_staff, load_views, require_staff
 from bot.services.survey_templates import RATING_MAX, RATING_MIN, QuestionView, load_questions
 from bot.services.surveys import (
@@ -28,7 +31,7 @@ from bot.services.surveys import (
     load_survey,
     targets,
 )
-from bot.services.users import Person
+from bot.services.users import Person, Role
 from storage.models import (
     Delivery,
     Event,
@@ -79,6 +82,7 @@ class Results:
     questions: tuple[QuestionResult, ...]
     trend: dict[int, tuple[TrendPoint, ...]] = field(default_factory=dict)  # by question id
     per_session: dict[int, tuple[int, int]] = field(default_factory=dict)  # recipients, answered
+    withheld: int = 0  # sessions in scope whose anonymous answers are not shown (yet)
 
     @property
     def rate(self) -> float:
@@ -110,16 +114,47 @@ async def _survey_for_staff(
     return survey, event, covered, scope
 
 
+class AnonymousWithheld(InvalidInput):
+    message = N_(
+        "The answers of an anonymous survey are shown once it has closed and at least "
+        "{count} people have answered."
+    )
+
+
+async def shown_sessions(
+    session: AsyncSession, survey: EventSurveyView, in_scope: list[int], min_anonymous: int
+) -> list[int]:
+    """The sessions whose answers may be shown: all of a named survey; of an anonymous one,
+    those with at least `min_anonymous` released responses."""
+    if not survey.anonymous:
+        return in_scope
+    released = dict(
+        (
+            await session.execute(
+                select(SurveyResponse.session_id, func.count())
+                .where(
+                    SurveyResponse.survey_id == survey.id,
+                    SurveyResponse.session_id.in_(in_scope),
+                )
+                .group_by(SurveyResponse.session_id)
+            )
+        ).all()
+    )
+    return [s for s in in_scope if released.get(s, 0) >= min_anonymous]
+
+
 async def compute(
     session: AsyncSession,
     survey: EventSurveyView,
     event: EventView,
     covered: tuple[Target, ...],
     scope: Target | None,
+    min_anonymous: int,
 ) -> Results:
     """The figures, from grouped queries; no access check (callers do it)."""
     questions = await load_questions(session, survey.template_id)
-    in_scope = [scope.session.id] if scope else [t.session.id for t in covered]
+    everything = [scope.session.id] if scope else [t.session.id for t in covered]
+    in_scope = await shown_sessions(session, survey, everything, min_anonymous)
     sent: dict[int, int] = defaultdict(int)
     for (key,) in await session.execute(
         select(Delivery.dedupe_key).where(
@@ -152,7 +187,11 @@ async def compute(
             SurveyResponse.session_id, SurveyAnswer.question_id, SurveyAnswer.value, func.count()
         )
         .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(SurveyResponse.survey_id == survey.id, SurveyAnswer.value.is_not(None))
+        .where(
+            SurveyResponse.survey_id == survey.id,
+            SurveyResponse.session_id.in_(in_scope),
+            SurveyAnswer.value.is_not(None),
+        )
         .group_by(SurveyResponse.session_id, SurveyAnswer.question_id, SurveyAnswer.value)
     ):
         values[(session_id, question_id)][value] = count
@@ -182,6 +221,8 @@ async def compute(
             if scope is None and len(covered) > 1:
                 points = []
                 for target in covered:
+                    if target.session.id not in in_scope:
+                        continue
                     one = rating_stats(values.get((target.session.id, question.id), {}))
                     points.append(
                         TrendPoint(target.number, target.session.starts_at, one.mean, one.count)
@@ -198,8 +239,8 @@ async def compute(
         event=event,
         targets=covered,
         scope=scope,
-        recipients=sum(sent.get(s, 0) for s in in_scope),
-        respondents=sum(answered.get(s, 0) for s in in_scope),
+        recipients=sum(sent.get(s, 0) for s in everything),
+        respondents=sum(answered.get(s, 0) for s in everything),
         complete=complete or 0,
         questions=tuple(results),
         trend=trend,
@@ -207,21 +248,28 @@ async def compute(
             t.session.id: (sent.get(t.session.id, 0), answered.get(t.session.id, 0))
             for t in covered
         },
+        withheld=len(everything) - len(in_scope),
     )
 
 
 async def results(
-    db: async_sessionmaker[AsyncSession], actor: Person, survey_id: int, session_id: int | None
+    db: async_sessionmaker[AsyncSession],
+    actor: Person,
+    survey_id: int,
+    session_id: int | None,
+    min_anonymous: int,
 ) -> Results:
     async with db() as session:
         survey, event, covered, scope = await _survey_for_staff(
             session, actor, survey_id, session_id
         )
-        return await compute(session, survey, event, covered, scope)
+        return await compute(session, survey, event, covered, scope, min_anonymous)
 
 
 async def staff_events(db: async_sessionmaker[AsyncSession], actor: Person) -> list[EventView]:
     """Events with a survey whose results this person may see, latest first."""
+    if not actor.can(Role.TRAINER):
+        raise NotAllowed()
     async with db() as session:
         starts = (
             select(EventSession.event_id, func.max(EventSession.starts_at).label("last"))
@@ -263,15 +311,24 @@ class ExportData:
 
 
 async def export_data(
-    db: async_sessionmaker[AsyncSession], actor: Person, survey_id: int, session_id: int | None
+    db: async_sessionmaker[AsyncSession],
+    actor: Person,
+    survey_id: int,
+    session_id: int | None,
+    min_anonymous: int,
 ) -> ExportData:
     """One row per response, every answer in full. Named: by session, then name.
-    Anonymous: by session, then random id; no name, municipality, id or time."""
+    Anonymous: by session, then random id; no name, municipality, id or time; only the
+    sessions whose answers may be shown (refused when there are none)."""
     async with db() as session:
         survey, event, covered, scope = await _survey_for_staff(
             session, actor, survey_id, session_id
         )
-        in_scope = {t.session.id: t for t in ([scope] if scope else covered)}
+        everything = [t.session.id for t in ([scope] if scope else covered)]
+        shown = await shown_sessions(session, survey, everything, min_anonymous)
+        if survey.anonymous and not shown:
+            raise AnonymousWithheld(count=min_anonymous)
+        in_scope = {t.session.id: t for t in covered if t.session.id in shown}
         questions = await load_questions(session, survey.template_id)
         responses = list(
             await session.execute(

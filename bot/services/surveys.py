@@ -13,23 +13,17 @@ answered meanwhile.
 Who may answer: only someone the survey was sent to (their "survey" delivery is 'sent'),
 only while it is open, only questions of its template, only values the question offers.
 
-Anonymous surveys. Who answered (SurveyParticipant: survey, session, user) is stored
-apart from what was answered (SurveyResponse with a random id, no user, no times, and
-its SurveyAnswers). The only link is the response's random id, the *token*:
-
-- the invitation's renderer draws a fresh token and puts it only into the buttons of the
-  message sent to that person; it is not stored anywhere on our side;
-- the first answer creates, in one transaction, the participant row and the response
-  whose id is the token. A participant who presses a button with a token we do not
-  know (forged, or from a second invitation message) is refused, so nobody answers twice;
-  a token we do know is accepted only from someone who is a participant of that survey
-  and session;
-- while a person is answering, their dialog row holds the token (a typed answer carries
-  no buttons); the dialog is deleted when they finish or leave, so afterwards the only
-  copy is in their own chat. To change answers later they press a button of that chat.
-- no times are kept on anonymous responses or participants, the tables have no rowid
-  and response ids are random, so neither ids, order nor time pair them; results and
-  exports show no names, ids or times, and list anonymous rows in random-id order.
+Anonymous surveys (docs/privacy.md). Who answered is a SurveyParticipant row (survey,
+session, user), written on the first answer: the response rate, the nudge and "one
+response per person" read it. While the survey is open the person's answers live only in
+that row's `sealed` column, encrypted with a key that is never stored (bot/keys.py) and
+padded to one size, so the database, its -wal file and backups hold nothing readable
+next to a person. When the session's survey closes, `release` opens every draft of the
+session and, in one transaction, writes them as SurveyResponses with fresh random ids,
+no user and no times (inserted in random-id order, tables without rowid), and empties
+the drafts; then the -wal file is truncated. So every response of a session appears at
+the same moment, in an order unrelated to the people, and nothing pairs one with a
+person. Results of an anonymous survey come from released responses only.
 
 Named surveys keep the user and times on the response: one per survey, session and user
 (a unique key), and answering again before the close edits it.
@@ -37,7 +31,6 @@ Named surveys keep the user and times on the response: one per survey, session a
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -59,6 +52,7 @@ from bot.services.events import (
     view,
 )
 from bot.services.outbox import enqueue
+from bot.services.sealing import Sealer, Unreadable
 from bot.services.survey_templates import (
     KINDS,
     RATING_MAX,
@@ -69,7 +63,7 @@ from bot.services.survey_templates import (
     load_template,
 )
 from bot.services.users import Person
-from storage.db import insert
+from storage.db import Database, insert, truncate_wal
 from storage.models import (
     Attendance,
     Delivery,
@@ -91,10 +85,9 @@ DEFAULT_DELAY, DEFAULT_OPEN_DAYS = 15, 7
 NUDGE_AFTER = timedelta(hours=24)
 SURVEY_KIND, NUDGE_KIND = "survey", "survey_nudge"
 SURVEY_DIALOG = "survey"
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16}$")
 
 
-def new_token() -> str:
+def new_response_id() -> str:
     return secrets.token_urlsafe(12)  # 16 characters, 96 random bits
 
 
@@ -461,7 +454,6 @@ class Step:
     questions: tuple[QuestionView, ...]
     answers: dict[int, Answer]
     index: int
-    token: str | None
 
     @property
     def finished(self) -> bool:
@@ -495,68 +487,127 @@ async def _target_for(
     return target
 
 
-async def _response(
-    session: AsyncSession,
-    person: Person,
-    target: Target,
-    token: str | None,
-    now: datetime,
-    *,
-    create: bool,
-) -> SurveyResponse | None:
-    """The person's response to this target, made on the first answer (see the module
-    docstring for how anonymous ones are found)."""
-    survey_id, session_id = target.survey.id, target.session.id
-    participant = await session.get(SurveyParticipant, (survey_id, session_id, person.id))
-    if target.survey.anonymous:
-        if token is None or not TOKEN_RE.match(token):
-            raise Stale()
-        row = await session.get(SurveyResponse, token)
-        if row is not None:
-            if participant is None or (row.survey_id, row.session_id) != (survey_id, session_id):
-                raise NotSentToYou()
-            return row
-        if participant is not None:
-            raise InvalidInput(
-                N_(
-                    "You have already answered this survey from another message. "
-                    "Anonymous answers can only be changed from the message you answered in."
+def draft_size(questions: tuple[QuestionView, ...]) -> int:
+    """The padded size of every sealed draft of a template: room for the longest answers
+    (a typed character takes at most 6 bytes in JSON)."""
+    size = 64
+    for question in questions:
+        size += 40 + (TEXT_LIMIT * 6 if question.kind == "text" else 0)
+    return size
+
+
+def _bound(survey_id: int, session_id: int, user_id: int) -> str:
+    return f"survey:{survey_id}:{session_id}:{user_id}"
+
+
+class Draft:
+    """One person's answers to one target, wherever they are kept: the named response,
+    or the sealed draft of an anonymous survey."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        sealer: Sealer,
+        person: Person,
+        target: Target,
+        questions: tuple[QuestionView, ...],
+    ) -> None:
+        self.session, self.sealer, self.person = session, sealer, person
+        self.target, self.questions = target, questions
+        self.participant: SurveyParticipant | None = None
+        self.response: SurveyResponse | None = None
+        self.answers: dict[int, Answer] = {}
+        self.complete = False
+
+    @property
+    def bound(self) -> str:
+        return _bound(self.target.survey.id, self.target.session.id, self.person.id)
+
+    async def load(self) -> Draft:
+        survey_id, session_id = self.target.survey.id, self.target.session.id
+        self.participant = await self.session.get(
+            SurveyParticipant, (survey_id, session_id, self.person.id)
+        )
+        if self.target.survey.anonymous:
+            if self.participant is not None and self.participant.sealed is None:
+                raise InvalidInput(
+                    N_(
+                        "You have already answered this survey from another message. "
+                        "Anonymous answers can only be changed from the message you "
+                        "answered in."
+                    )
+                )
+            if self.participant is not None and self.participant.sealed is not None:
+                try:
+                    payload = self.sealer.open(self.participant.sealed, self.bound)
+                except Unreadable:  # sealed under another bot token: start afresh
+                    payload = {}
+                self.answers = {
+                    int(q): Answer(value, text)
+                    for q, (value, text) in payload.get("answers", {}).items()
+                }
+                self.complete = bool(payload.get("complete"))
+            return self
+        self.response = await self.session.scalar(
+            select(SurveyResponse).where(
+                SurveyResponse.survey_id == survey_id,
+                SurveyResponse.session_id == session_id,
+                SurveyResponse.user_id == self.person.id,
+            )
+        )
+        if self.response is not None:
+            self.answers = await _answers(self.session, self.response)
+            self.complete = self.response.complete
+        return self
+
+    async def save(self, question_id: int | None, now: datetime) -> None:
+        """Store the answers (and `question_id`'s new answer) and the completion."""
+        survey_id, session_id = self.target.survey.id, self.target.session.id
+        if self.target.survey.anonymous:
+            payload = {
+                "answers": {str(q): [a.value, a.text] for q, a in self.answers.items()},
+                "complete": self.complete,
+            }
+            sealed = self.sealer.seal(payload, self.bound, draft_size(self.questions))
+            if self.participant is None:
+                self.participant = SurveyParticipant(
+                    survey_id=survey_id, session_id=session_id, user_id=self.person.id
+                )
+                self.session.add(self.participant)
+            self.participant.sealed = sealed
+            await self.session.flush()
+            return
+        if self.response is None:
+            await self.session.execute(
+                insert(self.session)(SurveyParticipant)
+                .values(survey_id=survey_id, session_id=session_id, user_id=self.person.id)
+                .on_conflict_do_nothing()
+            )
+            self.response = SurveyResponse(
+                id=new_response_id(),
+                survey_id=survey_id,
+                session_id=session_id,
+                user_id=self.person.id,
+                complete=False,
+                started_at=now,
+            )
+            self.session.add(self.response)
+            await self.session.flush()
+        if question_id is not None:
+            given = self.answers[question_id]
+            fields = {"value": given.value, "text": given.text}
+            await self.session.execute(
+                insert(self.session)(SurveyAnswer)
+                .values(response_id=self.response.id, question_id=question_id, **fields)
+                .on_conflict_do_update(
+                    index_elements=[SurveyAnswer.response_id, SurveyAnswer.question_id],
+                    set_=fields,
                 )
             )
-        if not create:
-            return None
-        session.add(
-            SurveyParticipant(survey_id=survey_id, session_id=session_id, user_id=person.id)
-        )
-        row = SurveyResponse(id=token, survey_id=survey_id, session_id=session_id, complete=False)
-        session.add(row)
-        await session.flush()
-        return row
-    row = await session.scalar(
-        select(SurveyResponse).where(
-            SurveyResponse.survey_id == survey_id,
-            SurveyResponse.session_id == session_id,
-            SurveyResponse.user_id == person.id,
-        )
-    )
-    if row is None and create:
-        await session.execute(
-            insert(session)(SurveyParticipant)
-            .values(survey_id=survey_id, session_id=session_id, user_id=person.id)
-            .on_conflict_do_nothing()
-        )
-        row = SurveyResponse(
-            id=new_token(),
-            survey_id=survey_id,
-            session_id=session_id,
-            user_id=person.id,
-            complete=False,
-            started_at=now,
-            updated_at=now,
-        )
-        session.add(row)
-        await session.flush()
-    return row
+        self.response.updated_at = now
+        if self.complete and not self.response.complete:
+            self.response.complete = True
+            self.response.completed_at = now
 
 
 async def _answers(session: AsyncSession, response: SurveyResponse | None) -> dict[int, Answer]:
@@ -570,54 +621,52 @@ async def _answers(session: AsyncSession, response: SurveyResponse | None) -> di
     return {question: Answer(value, text) for question, value, text in rows}
 
 
-async def _arrive(
-    session: AsyncSession,
-    person: Person,
-    target: Target,
-    questions: tuple[QuestionView, ...],
-    response: SurveyResponse | None,
-    answers: dict[int, Answer],
-    index: int,
-    token: str | None,
-    now: datetime,
-) -> Step:
-    """Show question `index`, or finish when past the last one with every question
-    answered or skipped; keeps the dialog in step with what is shown."""
+def _place(questions: tuple[QuestionView, ...], answers: dict[int, Answer], index: int) -> int:
+    """Question `index`, or the end when past the last one with every question answered
+    or skipped (else the first one still open)."""
     index = min(max(index, 0), len(questions))
     if index == len(questions):
         missing = [i for i, q in enumerate(questions) if q.id not in answers]
         if missing:
             index = missing[0]
-    data = {
-        "survey": target.survey.id,
-        "session": target.session.id,
-        "token": token,
-        "index": index,
-    }
-    if index == len(questions):
-        if response is not None and not response.complete:
-            response.complete = True
-            if not target.survey.anonymous:
-                response.completed_at = now
+    return index
+
+
+async def _arrive(draft: Draft, index: int, now: datetime, *, changed: int | None) -> Step:
+    """Show question `index` (or the end), save what changed and keep the dialog in step
+    with what is shown. The dialog holds no answer."""
+    index = _place(draft.questions, draft.answers, index)
+    finished = index == len(draft.questions)
+    if finished and (draft.participant is not None or draft.response is not None):
+        became_complete = not draft.complete
+        draft.complete = True
+        if became_complete or changed is not None:
+            await draft.save(changed, now)
+    elif changed is not None:
+        await draft.save(changed, now)
+    person, session = draft.person, draft.session
+    if finished:
         await session.execute(
             delete(Dialog).where(Dialog.user_id == person.id, Dialog.name == SURVEY_DIALOG)
         )
     else:
+        data = {"survey": draft.target.survey.id, "session": draft.target.session.id}
+        data["index"] = index
         values = {"name": SURVEY_DIALOG, "step": "answer", "data": data, "updated_at": now}
         await session.execute(
             insert(session)(Dialog)
             .values(user_id=person.id, **values)
             .on_conflict_do_update(index_elements=[Dialog.user_id], set_=values)
         )
-    return Step(target, questions, answers, index, token)
+    return Step(draft.target, draft.questions, draft.answers, index)
 
 
 async def open_survey(
     db: async_sessionmaker[AsyncSession],
+    sealer: Sealer,
     person: Person,
     survey_id: int,
     session_id: int,
-    token: str | None,
     now: datetime,
     index: int | None = None,
 ) -> Step:
@@ -625,14 +674,11 @@ async def open_survey(
     first question when all are answered), or question `index`."""
     async with db.begin() as session:
         target = await _target_for(session, person, survey_id, session_id, now)
-        questions = await load_questions(session, target.survey.template_id)
-        response = await _response(session, person, target, token, now, create=False)
-        answers = await _answers(session, response)
+        questions = tuple(await load_questions(session, target.survey.template_id))
+        draft = await Draft(session, sealer, person, target, questions).load()
         if index is None:
-            index = next((i for i, q in enumerate(questions) if q.id not in answers), 0)
-        return await _arrive(
-            session, person, target, questions, response, answers, index, token, now
-        )
+            index = next((i for i, q in enumerate(questions) if q.id not in draft.answers), 0)
+        return await _arrive(draft, index, now, changed=None)
 
 
 def check_answer(question: QuestionView, value: int | None, text: str | None, skip: bool) -> Answer:
@@ -664,11 +710,11 @@ def check_answer(question: QuestionView, value: int | None, text: str | None, sk
 
 async def answer(
     db: async_sessionmaker[AsyncSession],
+    sealer: Sealer,
     person: Person,
     survey_id: int,
     session_id: int,
     question_id: int,
-    token: str | None,
     now: datetime,
     *,
     value: int | None = None,
@@ -678,53 +724,131 @@ async def answer(
     """Save (or change) one answer and move to the next question."""
     async with db.begin() as session:
         target = await _target_for(session, person, survey_id, session_id, now)
-        questions = await load_questions(session, target.survey.template_id)
+        questions = tuple(await load_questions(session, target.survey.template_id))
         index = next((i for i, q in enumerate(questions) if q.id == question_id), None)
         if index is None:
             raise Stale(N_("This question is not part of this survey."))
         given = check_answer(questions[index], value, text, skip)
-        response = await _response(session, person, target, token, now, create=True)
-        assert response is not None
-        fields = {"value": given.value, "text": given.text}
-        await session.execute(
-            insert(session)(SurveyAnswer)
-            .values(response_id=response.id, question_id=question_id, **fields)
-            .on_conflict_do_update(
-                index_elements=[SurveyAnswer.response_id, SurveyAnswer.question_id], set_=fields
-            )
-        )
-        if not target.survey.anonymous:
-            response.updated_at = now
-        answers = await _answers(session, response)
-        return await _arrive(
-            session, person, target, questions, response, answers, index + 1, token, now
-        )
+        draft = await Draft(session, sealer, person, target, questions).load()
+        draft.answers[question_id] = given
+        return await _arrive(draft, index + 1, now, changed=question_id)
 
 
 async def typed(
-    db: async_sessionmaker[AsyncSession], person: Person, text: str, now: datetime
+    db: async_sessionmaker[AsyncSession],
+    sealer: Sealer,
+    person: Person,
+    text: str,
+    now: datetime,
 ) -> Step:
     """A message typed while answering: the answer to the question on screen."""
     dialog = person.dialog
     if dialog is None or dialog.name != SURVEY_DIALOG:
         raise Stale()
     data = dialog.data
+    try:
+        survey_id, session_id = int(data["survey"]), int(data["session"])
+        index = int(data.get("index", 0))
+    except (KeyError, TypeError, ValueError) as error:
+        raise Stale() from error
     async with db() as session:
-        target = await load_target(session, int(data["survey"]), int(data["session"]))
+        try:
+            target = await load_target(session, survey_id, session_id)
+        except NotFound as error:
+            raise Stale() from error
         questions = await load_questions(session, target.survey.template_id)
-    index = int(data.get("index", 0))
     if not 0 <= index < len(questions):
         raise Stale()
     return await answer(
-        db,
-        person,
-        target.survey.id,
-        target.session.id,
-        questions[index].id,
-        data.get("token"),
-        now,
-        text=text,
+        db, sealer, person, survey_id, session_id, questions[index].id, now, text=text
     )
+
+
+# -- releasing anonymous answers at the close ----------------------------------------------
+
+
+async def release(db: Database, sealer: Sealer, now: datetime) -> int:
+    """Turn the sealed drafts of every closed anonymous survey session into responses that
+    name nobody (see the module docstring); return how many were released."""
+    async with db() as session:
+        pending = list(
+            (
+                await session.execute(
+                    select(SurveyParticipant.survey_id, SurveyParticipant.session_id)
+                    .where(SurveyParticipant.sealed.is_not(None))
+                    .distinct()
+                )
+            ).all()
+        )
+        due = []
+        for survey_id, session_id in pending:
+            try:
+                target = await load_target(session, survey_id, session_id)
+            except (NotFound, Stale):
+                due.append((survey_id, session_id))  # the session no longer has a survey
+                continue
+            if now >= target.closes_at:
+                due.append((survey_id, session_id))
+    released = 0
+    for survey_id, session_id in due:
+        async with db.begin() as session:
+            drafts = list(
+                await session.execute(
+                    select(SurveyParticipant.user_id, SurveyParticipant.sealed).where(
+                        SurveyParticipant.survey_id == survey_id,
+                        SurveyParticipant.session_id == session_id,
+                        SurveyParticipant.sealed.is_not(None),
+                    )
+                )
+            )
+            opened = []
+            for user_id, sealed in drafts:
+                try:
+                    opened.append(sealer.open(sealed, _bound(survey_id, session_id, user_id)))
+                except Unreadable:
+                    continue  # sealed under another bot token: cannot be read by anyone
+            batch = sorted(((new_response_id(), payload) for payload in opened), key=_first)
+            responses = [
+                {
+                    "id": response_id,
+                    "survey_id": survey_id,
+                    "session_id": session_id,
+                    "user_id": None,
+                    "complete": bool(payload.get("complete")),
+                }
+                for response_id, payload in batch
+            ]
+            answers = [
+                {"response_id": response_id, "question_id": int(q), "value": v, "text": t}
+                for response_id, payload in batch
+                for q, (v, t) in sorted(payload.get("answers", {}).items(), key=_as_int)
+            ]
+            if responses:
+                await session.execute(insert(session)(SurveyResponse), responses)
+            if answers:
+                await session.execute(
+                    insert(session)(SurveyAnswer).on_conflict_do_nothing(), answers
+                )
+            await session.execute(
+                update(SurveyParticipant)
+                .where(
+                    SurveyParticipant.survey_id == survey_id,
+                    SurveyParticipant.session_id == session_id,
+                )
+                .values(sealed=None)
+            )
+            released += len(responses)
+    if due:
+        await truncate_wal(db.engine)
+    return released
+
+
+def _first(pair: tuple[str, object]) -> str:
+    return pair[0]
+
+
+def _as_int(item: tuple[str, object]) -> int:
+    return int(item[0])
 
 
 async def leave(db: async_sessionmaker[AsyncSession], person: Person) -> None:

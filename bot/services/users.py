@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Language
 from bot.i18n import pick_language
-from storage.batching import GroupRead
+from bot.services.ids import parse_id
+from storage.batching import GroupCommit, GroupRead
 from storage.db import insert
 from storage.models import Dialog, User, UserRole
 
@@ -150,11 +151,38 @@ def _person(
     )
 
 
+def _today() -> datetime:
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _stale(user: User, profile: Profile) -> bool:
     """Whether Telegram told us something newer than what is stored."""
     return user.telegram_language != profile.language_code or (
         user.consented_at is not None and user.username != profile.username
     )
+
+
+async def _mark_seen(session: AsyncSession, user_ids: list[int]) -> list[None]:
+    await session.execute(
+        update(User).where(User.id.in_(set(user_ids))).values(last_seen_on=_today())
+    )
+    return [None] * len(user_ids)
+
+
+# The day someone was last seen (RETENTION_MONTHS), written at most once a day per person;
+# people seen together are marked in one transaction.
+_seen: WeakKeyDictionary[async_sessionmaker[AsyncSession], GroupCommit[int, None]] = (
+    WeakKeyDictionary()
+)
+
+
+async def _note_seen(db: async_sessionmaker[AsyncSession], user: User) -> None:
+    if user.last_seen_on is not None and user.last_seen_on >= _today():
+        return
+    marker = _seen.get(db)
+    if marker is None:
+        marker = _seen[db] = GroupCommit(_mark_seen)
+    await marker.submit(db, user.id)
 
 
 async def identify(
@@ -170,6 +198,7 @@ async def identify(
     """
     found = await _lookup(db, profile.telegram_id)  # most updates come from people we know
     if found is not None and not _stale(found[0], profile):
+        await _note_seen(db, found[0])
         return _person(*found, default_language, admin_ids)
     async with db.begin() as session:
         user = await session.scalar(select(User).where(User.telegram_id == profile.telegram_id))
@@ -185,6 +214,8 @@ async def identify(
             user.telegram_language = profile.language_code
         if user.consented_at is not None and user.username != profile.username:
             user.username = profile.username
+        if user.last_seen_on is None or user.last_seen_on < _today():
+            user.last_seen_on = _today()
         return await load_person(session, user, default_language, admin_ids)
 
 
@@ -195,9 +226,11 @@ async def find_user(session: AsyncSession, reference: str) -> User | None:
         return await session.scalar(
             select(User).where(User.username.ilike(reference[1:]), User.forgotten_at.is_(None))
         )
-    if reference.startswith("#") and reference[1:].isdigit():
-        user = await session.get(User, int(reference[1:]))
+    if reference.startswith("#"):
+        internal = parse_id(reference[1:])
+        user = await session.get(User, internal) if internal is not None else None
         return user if user is not None and user.forgotten_at is None else None
-    if reference.isdigit():
-        return await session.scalar(select(User).where(User.telegram_id == int(reference)))
+    telegram_id = parse_id(reference)
+    if telegram_id is not None:
+        return await session.scalar(select(User).where(User.telegram_id == telegram_id))
     return None

@@ -1,10 +1,8 @@
 """certificates and completion rules
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0007
 Create Date: 2026-11-30
-
-Re-parent onto the latest migration when merging (down_revision).
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0010'
-down_revision: str | None = '0005'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
