@@ -31,7 +31,10 @@ QUESTIONS: dict[Step, str] = {
     Step.SESSION_DATE: N_("Session {number}: on which <b>date</b>? Send DD.MM.YYYY."),
     Step.SESSION_START: N_("Session {number}: <b>start time</b>? Send HH:MM."),
     Step.SESSION_END: N_("Session {number}: <b>end time</b>? Send HH:MM."),
-    Step.MORE: N_("Session added. Add another session, or continue to the preview?"),
+    Step.MORE: N_(
+        "Session added. Add another session, or continue to the certificate, the programme "
+        "and the preview?"
+    ),
     Step.CERTIFICATE: N_(
         "🎓 <b>Certificate.</b> {rule} Keep this rule, or choose or send another share of "
         "the hours (from {low} to 100 %)."
@@ -71,7 +74,7 @@ def step_buttons(tr: Translator, wizard: Wizard) -> Buttons:
         rows.append([(tr._("↩ Another date"), f"nw:{step.value}:redo")])
     if step is Step.MORE:
         rows.append(
-            [(tr._("➕ Another session"), "nw:more:more"), (tr._("👀 Preview"), "nw:more:done")]
+            [(tr._("➕ Another session"), "nw:more:more"), (tr._("▶ Continue"), "nw:more:done")]
         )
     rows.append([(tr._("✖ Cancel"), "nw:cancel")])
     return rows

@@ -46,7 +46,7 @@ async def test_wizard_sets_the_rule_and_programme_and_the_funder_report_includes
 ) -> None:
     olga = await organiser(sandbox)
     await wizard_until_the_certificate_step(olga, clock, sandbox.settings.tz)
-    replies = await olga.press("Preview")
+    replies = await olga.press("▶ Continue")
     question = replies.last
     assert "🎓 Certificate. A certificate goes to everyone who attended at least 80 %" in (
         question.text
@@ -112,7 +112,7 @@ async def test_a_wizard_that_keeps_the_defaults_creates_the_usual_rule(
 ) -> None:
     olga = await organiser(sandbox)
     await wizard_until_the_certificate_step(olga, clock, sandbox.settings.tz)
-    await olga.press("Preview")
+    await olga.press("▶ Continue")
     await olga.press("Keep 80 %")
     replies = await olga.press("No programme")
     assert "at least 80 % of the hours." in replies.last.text
