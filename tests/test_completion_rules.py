@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from bot.sandbox import Sandbox, SandboxUser
 from storage.models import Event
-from tests.eventkit import NOT_ALLOWED, create_event, db, organiser
+from tests.certkit import CODE, FIRST, course, documents, mark, set_language, tick
+from tests.eventkit import NOT_ALLOWED, create_event, daily_sessions, db, organiser
 from tests.helpers import Clock, onboard
 from tests.test_funder_report import sheets
 
@@ -186,4 +187,37 @@ async def test_the_edit_screen_changes_the_rule_and_refuses_bad_input(
     replies = await olga.press_data(f"ev:set:{event_id}:p999")
     assert (replies.alert or "").startswith(REFUSED)
     assert await rule_of(sandbox, event_id) == (75, True, None)
+    assert sandbox.errors == []
+
+
+async def test_hours_in_the_chat_are_hours_and_minutes_never_decimals(
+    sandbox: Sandbox, clock: Clock
+) -> None:
+    olga = await organiser(sandbox)
+    two_sessions = daily_sessions(2, FIRST, hours=2 + 20 / 60)  # 2 h 20 min each
+    event_id, sessions, (anna, peteris) = await course(
+        sandbox,
+        [("Anna Ābele", "cesu-novads"), ("Pēteris Kalniņš", "riga")],
+        sessions=two_sessions,
+    )
+    await set_language(sandbox, anna, "lv")
+    await mark(olga, sessions, anna, True)
+    await mark(olga, sessions[:1], peteris, True)
+    clock.set(two_sessions[-1][1] + timedelta(minutes=1))
+    await tick(sandbox)
+
+    [(caption, _)] = documents(sandbox, 700_000)
+    code = CODE.search(caption).group(1)  # type: ignore[union-attr]
+    assert "(4 st. 40 min no 4 st. 40 min)" in caption
+    stranger = sandbox.user(880_010, "Vera", language_code="en")
+    answer = (await stranger.send(f"/verify {code}")).last.text
+    assert "Attended: 4 h 40 min of 4 h 40 min" in answer
+    people = (await olga.press_data(f"ctl:{event_id}:0")).last.text
+    assert f"Anna Ābele — 4 h 40 min of 4 h 40 min — 🎓 {code}" in people
+    assert "Pēteris Kalniņš — 2 h 20 min of 4 h 40 min — — no certificate" in people
+    record = (await sandbox.user(700_000, "Anna").send("/hours")).last.text
+    assert "2030. gads: 4 st. 40 min" in record
+    assert f"Ģimenes asistentu kurss — 4 st. 40 min — 🎓 {code}" in record
+    for text in (caption, answer, people, record):
+        assert "4,7" not in text and "4.7" not in text and "2,3" not in text
     assert sandbox.errors == []
