@@ -48,6 +48,11 @@ def rule_sentence(tr: Translator, percent: int, needs_survey: bool) -> str:
     )
 
 
+def event_rule(tr: Translator, found: Rules) -> str:
+    """An event's rule; a survey it cannot ask for (the event has none) is left out."""
+    return rule_sentence(tr, found.percent, found.needs_survey and found.has_survey)
+
+
 def percent_buttons(current: int, data: str) -> Buttons:
     """The usual shares as two rows of buttons; `data` is formatted with the share."""
     buttons = [(("✓ " if p == current else "") + f"{p} %", data.format(p)) for p in PERCENT_CHOICES]
@@ -62,7 +67,7 @@ def rules_text(tr: Translator, found: Rules) -> str:
     lines = [
         tr._("🎓 <b>Certificates: {title}</b>", title=escape(found.event.title)),
         "",
-        rule_sentence(tr, found.percent, found.needs_survey and found.has_survey),
+        event_rule(tr, found),
         tr._("It is issued when the last session has ended."),
         tr._("Programme (for the funder's report): {name}", name=escape(found.programme or "—")),
         "",

@@ -13,7 +13,7 @@ from bot.services import certificates, dialogs
 from bot.services import event_builder as builder
 from bot.services.errors import InvalidInput, NotAllowed, Stale
 from bot.services.events import event_for, require_manage
-from handlers.certificates import percent_buttons, rule_sentence, survey_button
+from handlers.certificates import event_rule, percent_buttons, survey_button
 from handlers.common import Buttons, Context, drop_buttons, explain, guarded, say, who
 from handlers.events import show_card, tell_promoted
 
@@ -115,7 +115,7 @@ async def ask_value(update: Update, context: Context) -> None:
     text = tr._(PROMPTS[name], low=certificates.MIN_PERCENT)
     if name == "completion_percent":
         found = await certificates.rules(context.runtime.db, person, event_id)
-        text = rule_sentence(tr, found.percent, found.needs_survey) + "\n" + text
+        text = event_rule(tr, found) + "\n" + text
         rows = percent_buttons(found.percent, f"ev:set:{event_id}:p{{}}")
         on = found.needs_survey
         rows.append([survey_button(tr, on, f"ev:set:{event_id}:s{int(not on)}")])
@@ -162,7 +162,7 @@ async def apply_rule(
         found = await certificates.set_rules(db, person, event_id, programme=str(value))
     await dialogs.close_dialog(db, person.id, EDIT)
     wake(context.application)  # an ended event may now issue or revoke certificates
-    lines = [rule_sentence(tr, found.percent, found.needs_survey)]
+    lines = [event_rule(tr, found)]
     lines.append(
         tr._("Programme (for the funder's report): {name}", name=escape(found.programme or "—"))
     )
