@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.dispatch import Due, Outgoing, register_hook, register_renderer, wake
 from bot.i18n import N_, Translator
-from bot.pdf import certificate_pdf, date_span, hours
+from bot.pdf import certificate_pdf, date_span
 from bot.runtime import Runtime
 from bot.services import certificates, dialogs
 from bot.services.certificates import (
@@ -31,27 +31,43 @@ PROGRAMME_DIALOG = "cert_programme"
 REASON_DIALOG = "cert_reason"
 
 
-def minutes_text(tr: Translator, minutes: int) -> str:
-    return hours(tr, minutes / 60)
-
-
 # -- the organiser's screen -----------------------------------------------------------------
+
+
+def rule_sentence(tr: Translator, percent: int, needs_survey: bool) -> str:
+    """The completion rule in words; used by this screen, the wizard and the edit screen."""
+    if needs_survey:
+        return tr._(
+            "A certificate goes to everyone who attended at least {percent} % of the hours "
+            "and answered the feedback survey.",
+            percent=percent,
+        )
+    return tr._(
+        "A certificate goes to everyone who attended at least {percent} % of the hours.",
+        percent=percent,
+    )
+
+
+def event_rule(tr: Translator, found: Rules) -> str:
+    """An event's rule; a survey it cannot ask for (the event has none) is left out."""
+    return rule_sentence(tr, found.percent, found.needs_survey and found.has_survey)
+
+
+def percent_buttons(current: int, data: str) -> Buttons:
+    """The usual shares as two rows of buttons; `data` is formatted with the share."""
+    buttons = [(("✓ " if p == current else "") + f"{p} %", data.format(p)) for p in PERCENT_CHOICES]
+    return [buttons[:4], buttons[4:]]
+
+
+def survey_button(tr: Translator, on: bool, data: str) -> tuple[str, str]:
+    return (tr._("✅ Survey required"), data) if on else (tr._("☐ Survey required"), data)
 
 
 def rules_text(tr: Translator, found: Rules) -> str:
     lines = [
         tr._("🎓 <b>Certificates: {title}</b>", title=escape(found.event.title)),
         "",
-        tr._(
-            "A certificate goes to everyone who attended at least {percent} % of the hours "
-            "and answered the feedback survey.",
-            percent=found.percent,
-        )
-        if found.needs_survey and found.has_survey
-        else tr._(
-            "A certificate goes to everyone who attended at least {percent} % of the hours.",
-            percent=found.percent,
-        ),
+        event_rule(tr, found),
         tr._("It is issued when the last session has ended."),
         tr._("Programme (for the funder's report): {name}", name=escape(found.programme or "—")),
         "",
@@ -64,18 +80,9 @@ def rules_text(tr: Translator, found: Rules) -> str:
 
 def rules_buttons(tr: Translator, found: Rules) -> Buttons:
     event_id = found.event.id
-    percents = [
-        (("✓ " if p == found.percent else "") + f"{p} %", f"ctp:{event_id}:{p}")
-        for p in PERCENT_CHOICES
-    ]
-    survey = (
-        (tr._("✅ Survey required"), f"cts:{event_id}:0")
-        if found.needs_survey
-        else (tr._("☐ Survey required"), f"cts:{event_id}:1")
-    )
+    survey = survey_button(tr, found.needs_survey, f"cts:{event_id}:{int(not found.needs_survey)}")
     return [
-        percents[:4],
-        percents[4:],
+        *percent_buttons(found.percent, f"ctp:{event_id}:{{}}"),
         [survey],
         [(tr._("🏷 Programme"), f"ctg:{event_id}")],
         [(tr._("👥 People and certificates"), f"ctl:{event_id}:0")],
@@ -168,11 +175,11 @@ def holder_line(tr: Translator, number: int, holder: Holder) -> str:
     else:
         state = tr._("🚫 revoked {code}", code=format_code(cert.code))
     return tr._(
-        "{number}. {name} — {attended} of {total} h — {state}",
+        "{number}. {name} — {attended} of {total} — {state}",
         number=number,
         name=escape(shorten(standing.name or "—", 40)),
-        attended=minutes_text(tr, standing.attended_minutes),
-        total=minutes_text(tr, standing.total_minutes),
+        attended=tr.duration(standing.attended_minutes),
+        total=tr.duration(standing.total_minutes),
         state=state,
     )
 
@@ -322,9 +329,9 @@ def caption(tr: Translator, cert: CertificateView, action: str) -> str:
     title = escape(cert.event_title)
     code = format_code(cert.code)
     hours_done = tr._(
-        "{attended} of {total} hours",
-        attended=hours(tr, cert.attended_hours),
-        total=hours(tr, cert.total_hours),
+        "{attended} of {total}",
+        attended=tr.duration(cert.attended_minutes),
+        total=tr.duration(cert.total_minutes),
     )
     if action == Action.UPDATED:
         return tr._(
@@ -430,9 +437,9 @@ def verify_text(tr: Translator, cert: CertificateView) -> str:
         lines.append(tr._("Programme: {name}", name=escape(cert.programme)))
     lines += [
         tr._(
-            "Hours: {attended} of {total}",
-            attended=hours(tr, cert.attended_hours),
-            total=hours(tr, cert.total_hours),
+            "Attended: {attended} of {total}",
+            attended=tr.duration(cert.attended_minutes),
+            total=tr.duration(cert.total_minutes),
         ),
         tr._("Dates: {dates}", dates=date_span(tr, cert.starts_at, cert.ends_at)),
     ]

@@ -7,11 +7,13 @@ from html import escape
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.dispatch import wake
 from bot.i18n import N_, Translator
-from bot.services import dialogs
+from bot.services import certificates, dialogs
 from bot.services import event_builder as builder
 from bot.services.errors import InvalidInput, NotAllowed, Stale
 from bot.services.events import event_for, require_manage
+from handlers.certificates import event_rule, percent_buttons, survey_button
 from handlers.common import Buttons, Context, drop_buttons, explain, guarded, say, who
 from handlers.events import show_card, tell_promoted
 
@@ -26,6 +28,8 @@ FIELD_LABELS: dict[str, str] = {
     "needs_approval": N_("Approval"),
     "registration_deadline": N_("Registration deadline"),
     "registration_opens_at": N_("Registration opens"),
+    "completion_percent": N_("Certificate rule"),
+    "programme": N_("Programme"),
 }
 PROMPTS: dict[str, str] = {
     "title": N_("Send the new title (at most 150 characters)."),
@@ -39,7 +43,17 @@ PROMPTS: dict[str, str] = {
         "From when can people register? Send DD.MM.YYYY HH:MM, or clear it to open "
         "registration now."
     ),
+    "completion_percent": N_(
+        "Choose or send the share of the hours a participant must attend for a certificate "
+        "(from {low} to 100 %)."
+    ),
+    "programme": N_(
+        "Send the programme's name (events with the same name make one programme in "
+        "the funder's report), or send - to clear it."
+    ),
 }
+# Kept by the certificate service, which may change them after the event has ended too.
+RULE_FIELDS = {"completion_percent", "needs_survey", "programme"}
 CLEARABLE = {
     "description",
     "place",
@@ -47,6 +61,7 @@ CLEARABLE = {
     "municipality_limit",
     "registration_deadline",
     "registration_opens_at",
+    "programme",
 }
 
 
@@ -97,7 +112,14 @@ async def ask_value(update: Update, context: Context) -> None:
         context.runtime.db, person.id, EDIT, name, {"event_id": event_id}, context.runtime.clock()
     )
     rows = [[(tr._("Clear"), f"ev:set:{event_id}:clear")]] if name in CLEARABLE else []
-    await say(update, tr._(PROMPTS[name]), rows, edit=True)
+    text = tr._(PROMPTS[name], low=certificates.MIN_PERCENT)
+    if name == "completion_percent":
+        found = await certificates.rules(context.runtime.db, person, event_id)
+        text = event_rule(tr, found) + "\n" + text
+        rows = percent_buttons(found.percent, f"ev:set:{event_id}:p{{}}")
+        on = found.needs_survey
+        rows.append([survey_button(tr, on, f"ev:set:{event_id}:s{int(not on)}")])
+    await say(update, text, rows, edit=True)
 
 
 def parse(name: str, text: str, context: Context) -> object:
@@ -112,6 +134,10 @@ def parse(name: str, text: str, context: Context) -> object:
         return builder.clean_url(text)
     if name in ("capacity", "municipality_limit"):
         return builder.parse_count(text)
+    if name == "completion_percent":
+        return certificates.parse_percent(text)
+    if name == "programme":
+        return None if text.strip() == "-" else certificates.clean_programme(text)
     if name in ("registration_deadline", "registration_opens_at"):
         moment = builder.parse_moment(text, settings.tz)
         if moment <= context.runtime.clock():
@@ -120,7 +146,36 @@ def parse(name: str, text: str, context: Context) -> object:
     raise Stale()
 
 
+async def apply_rule(
+    update: Update, context: Context, event_id: int, name: str, value: object
+) -> None:
+    person, tr = await who(update, context)
+    db = context.runtime.db
+    if name == "completion_percent":
+        assert isinstance(value, int)
+        found = await certificates.set_rules(db, person, event_id, percent=value)
+    elif name == "needs_survey":
+        found = await certificates.set_rules(db, person, event_id, needs_survey=bool(value))
+    elif value is None:
+        found = await certificates.set_rules(db, person, event_id, clear_programme=True)
+    else:
+        found = await certificates.set_rules(db, person, event_id, programme=str(value))
+    await dialogs.close_dialog(db, person.id, EDIT)
+    wake(context.application)  # an ended event may now issue or revoke certificates
+    lines = [event_rule(tr, found)]
+    lines.append(
+        tr._("Programme (for the funder's report): {name}", name=escape(found.programme or "—"))
+    )
+    if found.needs_survey and not found.has_survey:
+        lines.append(tr._("This event has no feedback survey, so the survey is not required."))
+    await say(update, "\n".join(lines))
+    await show_card(update, context, event_id, edit=False)
+
+
 async def apply(update: Update, context: Context, event_id: int, name: str, value: object) -> None:
+    if name in RULE_FIELDS:
+        await apply_rule(update, context, event_id, name, value)
+        return
     person, _ = await who(update, context)
     _, promoted = await builder.update_field(
         context.runtime.db, person, event_id, name, value, context.runtime.clock()
@@ -155,6 +210,10 @@ async def set_by_button(update: Update, context: Context) -> None:
     event_id, choice = int(context.matches[0].group(1)), context.matches[0].group(2)
     if choice in ("a0", "a1"):
         name, value = "needs_approval", choice == "a1"
+    elif choice in ("s0", "s1"):
+        name, value = "needs_survey", choice == "s1"
+    elif choice.startswith("p"):
+        name, value = "completion_percent", int(choice[1:])
     else:
         dialog = person.dialog
         if dialog is None or dialog.name != EDIT or dialog.data.get("event_id") != event_id:
@@ -182,7 +241,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     names = "|".join(FIELD_LABELS)
     application.add_handler(CallbackQueryHandler(choose_field, pattern=r"^ee:(\d{1,9})$"))
     application.add_handler(CallbackQueryHandler(ask_value, pattern=rf"^ef:(\d{{1,9}}):({names})$"))
+    choices = r"a0|a1|s0|s1|p\d{1,3}|clear"
     application.add_handler(
-        CallbackQueryHandler(set_by_button, pattern=r"^ev:set:(\d{1,9}):(a0|a1|clear)$")
+        CallbackQueryHandler(set_by_button, pattern=rf"^ev:set:(\d{{1,9}}):({choices})$")
     )
     application.add_handler(CallbackQueryHandler(publish, pattern=r"^ev:pub:(\d{1,9})$"))

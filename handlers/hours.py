@@ -21,13 +21,13 @@ LINES_PER_YEAR = 15  # in the chat; the files have every line
 
 
 def year_heading(tr: Translator, year: learning_record.RecordYear, target: int) -> str:
-    heading = tr._("<b>{year}</b>: {hours} hours", year=year.year, hours=pdf.hours(tr, year.hours))
+    heading = tr._("<b>{year}</b>: {duration}", year=year.year, duration=tr.duration(year.minutes))
     if target:
         percent = min(100, round(year.hours * 100 / target))
         heading += " " + tr._(
-            "— {percent} % of the yearly target of {target} hours",
+            "— {percent} % of the yearly target of {target}",
             percent=percent,
-            target=target,
+            target=tr.duration(target * 60),
         )
     return heading
 
@@ -40,7 +40,7 @@ def record_text(tr: Translator, found: Record) -> str:
     for year in found.years:
         lines += ["", year_heading(tr, year, found.target_hours)]
         for line in year.lines[:LINES_PER_YEAR]:
-            text = f"• {escape(shorten(line.title, 60))} — {pdf.hours(tr, line.hours)} h"
+            text = f"• {escape(shorten(line.title, 60))} — {tr.duration(line.minutes)}"
             if line.certificate:
                 text += f" — 🎓 {format_code(line.certificate)}"
             lines.append(text)

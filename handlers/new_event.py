@@ -9,9 +9,11 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import N_, Translator
+from bot.services import certificates
 from bot.services import event_wizard as wizard_service
 from bot.services.errors import InvalidInput
 from bot.services.event_wizard import WIZARD, Step, Wizard
+from handlers.certificates import percent_buttons, rule_sentence, survey_button
 from handlers.common import Buttons, Context, drop_buttons, explain, guarded, say, who
 
 QUESTIONS: dict[Step, str] = {
@@ -29,16 +31,36 @@ QUESTIONS: dict[Step, str] = {
     Step.SESSION_DATE: N_("Session {number}: on which <b>date</b>? Send DD.MM.YYYY."),
     Step.SESSION_START: N_("Session {number}: <b>start time</b>? Send HH:MM."),
     Step.SESSION_END: N_("Session {number}: <b>end time</b>? Send HH:MM."),
-    Step.MORE: N_("Session added. Add another session, or continue to the preview?"),
+    Step.MORE: N_(
+        "Session added. Add another session, or continue to the certificate, the programme "
+        "and the preview?"
+    ),
+    Step.CERTIFICATE: N_(
+        "🎓 <b>Certificate.</b> {rule} Keep this rule, or choose or send another share of "
+        "the hours (from {low} to 100 %)."
+    ),
+    Step.PROGRAMME: N_(
+        "Does the training belong to a <b>programme</b> of a funder? Send the programme's "
+        "name (events with the same name make one programme in the funder's report), or "
+        "skip."
+    ),
 }
 
 
-def step_buttons(tr: Translator, step: Step) -> Buttons:
+def step_buttons(tr: Translator, wizard: Wizard) -> Buttons:
+    step = wizard.step
     rows: list[list[tuple[str, str]]] = []
+    if step is Step.CERTIFICATE:
+        draft = wizard.draft()
+        percent = draft.completion_percent
+        rows.append([(tr._("✅ Keep {percent} %", percent=percent), "nw:certificate:keep")])
+        rows += percent_buttons(percent, "nw:certificate:p{}")
+        rows.append([survey_button(tr, draft.completion_needs_survey, "nw:certificate:survey")])
     if step in wizard_service.SKIPPABLE:
         labels = {
             Step.LIMIT: tr._("No limit"),
             Step.DEADLINE: tr._("Until the first session"),
+            Step.PROGRAMME: tr._("No programme"),
         }
         rows.append([(labels.get(step, tr._("Skip")), f"nw:{step.value}:skip")])
     if step is Step.APPROVAL:
@@ -52,7 +74,7 @@ def step_buttons(tr: Translator, step: Step) -> Buttons:
         rows.append([(tr._("↩ Another date"), f"nw:{step.value}:redo")])
     if step is Step.MORE:
         rows.append(
-            [(tr._("➕ Another session"), "nw:more:more"), (tr._("👀 Preview"), "nw:more:done")]
+            [(tr._("➕ Another session"), "nw:more:more"), (tr._("▶ Continue"), "nw:more:done")]
         )
     rows.append([(tr._("✖ Cancel"), "nw:cancel")])
     return rows
@@ -82,6 +104,10 @@ def preview_text(tr: Translator, wizard: Wizard) -> str:
             f"{number}. {tr.short_date(item.starts_at)}, "
             f"{tr.time(item.starts_at)}–{tr.time(item.ends_at)}"
         )
+    lines.append(rule_sentence(tr, draft.completion_percent, draft.completion_needs_survey))
+    lines.append(
+        tr._("Programme (for the funder's report): {name}", name=escape(draft.programme or "—"))
+    )
     return "\n".join(lines)
 
 
@@ -94,7 +120,10 @@ async def ask(update: Update, tr: Translator, wizard: Wizard) -> None:
         await say(update, preview_text(tr, wizard), rows)
         return
     number = len(wizard.data.get("sessions", [])) + 1
-    await say(update, tr._(QUESTIONS[wizard.step], number=number), step_buttons(tr, wizard.step))
+    draft = wizard.draft()
+    rule = rule_sentence(tr, draft.completion_percent, draft.completion_needs_survey)
+    question = tr._(QUESTIONS[wizard.step], number=number, rule=rule, low=certificates.MIN_PERCENT)
+    await say(update, question, step_buttons(tr, wizard))
 
 
 @guarded
@@ -140,7 +169,7 @@ async def typed(update: Update, context: Context) -> None:
             runtime.db, person, text, runtime.clock(), runtime.settings.tz
         )
     except InvalidInput as error:
-        await say(update, explain(tr, error), step_buttons(tr, wizard.step))
+        await say(update, explain(tr, error), step_buttons(tr, wizard))
         return
     except wizard_service.Stale:
         await ask(update, tr, wizard)  # this step wants a button
@@ -240,8 +269,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("new_event", new_event))
     application.add_handler(CallbackQueryHandler(restart, pattern=r"^nw:restart$"))
     application.add_handler(CallbackQueryHandler(resume, pattern=r"^nw:resume$"))
-    application.add_handler(
-        CallbackQueryHandler(pressed, pattern=rf"^nw:({steps}):(skip|yes|no|more|done|redo)$")
-    )
+    choices = r"skip|yes|no|more|done|redo|keep|survey|p\d{1,3}"
+    application.add_handler(CallbackQueryHandler(pressed, pattern=rf"^nw:({steps}):({choices})$"))
     application.add_handler(CallbackQueryHandler(save, pattern=r"^nw:(publish|draft)$"))
     application.add_handler(CallbackQueryHandler(cancel, pattern=r"^nw:cancel$"))

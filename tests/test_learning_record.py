@@ -67,8 +67,8 @@ async def test_progress_hours_across_organisers_files_mydata_and_forget(
     assert "3 h of 6 h attended; 1 h 48 min more for the certificate" in mine
 
     record = (await anna.send("/hours")).last
-    assert "2031: 3 hours — 15 % of the yearly target of 20 hours" in record.text
-    assert "2030: 16 hours — 80 % of the yearly target of 20 hours" in record.text
+    assert "2031: 3 h — 15 % of the yearly target of 20 h" in record.text
+    assert "2030: 16 h — 80 % of the yearly target of 20 h" in record.text
     assert f"Ģimenes asistentu kurss — 16 h — 🎓 {code}" in record.text
     assert "Supervīzija sociālajā darbā — 3 h" in record.text
     assert record.text.index("2031") < record.text.index("2030")

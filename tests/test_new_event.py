@@ -68,7 +68,10 @@ async def test_wizard_creates_and_publishes_a_training(sandbox: Sandbox, clock: 
     assert replies.texts[0] == "You have an unfinished training; let's continue."
     assert "Session 2: end time" in replies.last.text
     await olga.send("16:00")
-    replies = await olga.press("Preview")
+    replies = await olga.press("▶ Continue")
+    assert "at least 80 % of the hours" in replies.last.text  # the default certificate rule
+    await olga.press("Keep 80 %")
+    replies = await olga.press("No programme")
     preview = replies.last.text
     assert "Vasaras skola: sociālais darbs ģimenēm ar bērniem" in preview
     assert "Seats: 30" in preview and "Per municipality: 3" in preview

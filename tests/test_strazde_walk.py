@@ -47,11 +47,26 @@ async def test_strazde_summer_school_from_new_event_to_the_trainers_announcement
     await olga.send("29.09.2027")
     await olga.send("09:00")
     await olga.send("14:00")
-    await olga.press("👀 Priekšskatījums")
-    await olga.press("✅ Publicēt")
+    replies = await olga.press("▶ Turpināt")
+    assert replies.last.text == (
+        "🎓 Apliecība. Apliecību saņem ikviens, kurš apmeklējis vismaz 80 % stundu. "
+        "Atstājiet šo nosacījumu vai norādiet citu stundu daļu — ar pogu vai ierakstot "
+        "skaitli (no 50 līdz 100 %)."
+    )
+    replies = await olga.send("simts desmit")
+    assert replies.texts[0].startswith("Atvainojiet, šādu daļu nevarēju pieņemt.")
+    await olga.press("75 %")
+    preview = (await olga.send("Sociālā darba kvalitātes programma")).last.text
+    assert "Apliecību saņem ikviens, kurš apmeklējis vismaz 75 % stundu." in preview
+    assert "Programma (finansētāja pārskatam): Sociālā darba kvalitātes programma" in preview
+    replies = await olga.press("✅ Publicēt")
     async with sandbox.runtime.db() as session:  # type: ignore[union-attr]
         event = await session.scalar(select(Event))
         assert event is not None and event.status == "published"
+        assert (event.completion_percent, event.programme) == (
+            75,
+            "Sociālā darba kvalitātes programma",
+        )
         sessions = list(await session.scalars(select(EventSession)))
     assert len(sessions) == 3
 

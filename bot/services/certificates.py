@@ -40,7 +40,12 @@ from storage.models import Session as EventSession
 
 KIND = "certificate"
 DEFAULT_PERCENT = 80
-PERCENT_CHOICES = (50, 60, 70, 75, 80, 90, 100)
+MIN_PERCENT = 50
+PERCENT_CHOICES = (50, 60, 70, 75, 80, 90, 100)  # the buttons; a typed share may be any
+PERCENT_REFUSED = N_(
+    "Sorry, I could not accept that share. Send a whole number of per cent from {low} to "
+    "100, for example 75."
+)
 SETTLE_FOR = timedelta(days=60)  # after the last session: corrections still update
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B, U/V, G/6: easy to read aloud and to type from paper.
 CODE_ALPHABET = "ACDEFHJKMNPRTWXY3479"
@@ -146,9 +151,7 @@ async def set_rules(
         require_manage(actor, event)
         row = await _event_row(session, event_id)
         if percent is not None:
-            if percent not in PERCENT_CHOICES:
-                raise InvalidInput()
-            row.completion_percent = percent
+            row.completion_percent = check_percent(percent)
         if needs_survey is not None:
             row.completion_needs_survey = needs_survey
         if clear_programme:
@@ -157,6 +160,21 @@ async def set_rules(
             row.programme = clean_programme(programme)
         await session.flush()
         return await _rules(session, event)
+
+
+def check_percent(percent: int) -> int:
+    """The share of an event's hours a certificate needs: a whole number of per cent."""
+    if not MIN_PERCENT <= percent <= 100:
+        raise InvalidInput(PERCENT_REFUSED, low=MIN_PERCENT)
+    return percent
+
+
+def parse_percent(text: str) -> int:
+    """'75', '75 %' or '75%' typed by an organiser."""
+    value = text.strip().removesuffix("%").strip()
+    if not (value.isascii() and value.isdigit() and len(value) <= 3):
+        raise InvalidInput(PERCENT_REFUSED, low=MIN_PERCENT)
+    return check_percent(int(value))
 
 
 def clean_programme(text: str) -> str:

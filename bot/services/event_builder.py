@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
+from bot.services.certificates import DEFAULT_PERCENT, check_percent, clean_programme
 from bot.services.errors import InvalidInput
 from bot.services.events import EventStatus, EventView, require_manage, view
 from bot.services.ids import parse_id
@@ -56,6 +57,9 @@ class EventDraft:
     registration_deadline: datetime | None = None
     key: str | None = None
     trainer_ids: list[int] = field(default_factory=list)
+    completion_percent: int = DEFAULT_PERCENT
+    completion_needs_survey: bool = False
+    programme: str | None = None
 
 
 def clean_text(text: str, limit: int, *, what: str) -> str:
@@ -158,6 +162,9 @@ def check_draft(draft: EventDraft, now: datetime) -> None:
         raise InvalidInput(N_("The limit per municipality cannot be larger than the capacity."))
     if draft.registration_deadline and draft.registration_deadline > ordered[0].starts_at:
         raise InvalidInput(N_("Registration must close before the first session starts."))
+    check_percent(draft.completion_percent)
+    if draft.programme is not None:
+        clean_programme(draft.programme)
 
 
 async def create_event(
@@ -184,6 +191,9 @@ async def create_event(
             registration_opens_at=draft.registration_opens_at,
             registration_deadline=draft.registration_deadline,
             status=(EventStatus.PUBLISHED if publish else EventStatus.DRAFT).value,
+            completion_percent=draft.completion_percent,
+            completion_needs_survey=draft.completion_needs_survey,
+            programme=clean_programme(draft.programme) if draft.programme else None,
         )
         session.add(event)
         await session.flush()

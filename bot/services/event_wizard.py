@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import dialogs
+from bot.services import certificates, dialogs
 from bot.services import event_builder as builder
 from bot.services.errors import Stale
 from bot.services.roles import require
@@ -35,6 +35,8 @@ class Step(StrEnum):
     SESSION_START = "session_start"
     SESSION_END = "session_end"
     MORE = "more"
+    CERTIFICATE = "certificate"
+    PROGRAMME = "programme"
     PREVIEW = "preview"
 
 
@@ -45,6 +47,7 @@ SKIPPABLE = {
     Step.ONLINE: ("online_url", None),
     Step.LIMIT: ("municipality_limit", None),
     Step.DEADLINE: ("deadline", None),
+    Step.PROGRAMME: ("programme", None),
 }
 ORDER = [
     Step.TITLE,
@@ -57,6 +60,8 @@ ORDER = [
     Step.DEADLINE,
     Step.SESSION_DATE,
 ]
+# After the sessions: the certificate rule (kept or changed), the programme, the preview.
+TAIL = [Step.CERTIFICATE, Step.PROGRAMME, Step.PREVIEW]
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,9 @@ def to_draft(data: dict[str, Any]) -> builder.EventDraft:
         municipality_limit=data.get("municipality_limit"),
         registration_deadline=datetime.fromisoformat(deadline) if deadline else None,
         sessions=sessions,
+        completion_percent=int(data.get("percent", certificates.DEFAULT_PERCENT)),
+        completion_needs_survey=bool(data.get("needs_survey", False)),
+        programme=data.get("programme"),
     )
 
 
@@ -113,7 +121,8 @@ async def begin(
 
 
 def _after(step: Step) -> Step:
-    return ORDER[ORDER.index(step) + 1]
+    steps = TAIL if step in TAIL else ORDER
+    return steps[steps.index(step) + 1]
 
 
 async def _move(
@@ -208,6 +217,10 @@ async def answer(
         data.pop("pending_date", None)
         data.pop("pending_start", None)
         return await _move(db, person, wizard, Step.MORE, data, now)
+    elif step is Step.CERTIFICATE:
+        data["percent"] = certificates.parse_percent(text)
+    elif step is Step.PROGRAMME:
+        data["programme"] = certificates.clean_programme(text)
     else:
         raise Stale()  # this step takes a button, not text
     return await _move(db, person, wizard, _after(step), data, now)
@@ -220,7 +233,7 @@ async def choose(
     choice: str,
     now: datetime | None = None,
 ) -> Wizard:
-    """A button answer: skip, yes/no, another session, done."""
+    """A button answer: skip, yes/no, another session, done, the certificate's rule."""
     require(person, Role.ORGANISER)
     wizard = await _expect(db, person, step)
     data = dict(wizard.data)
@@ -238,7 +251,15 @@ async def choose(
     if step is Step.MORE and choice == "more":
         return await _move(db, person, wizard, Step.SESSION_DATE, data, now)
     if step is Step.MORE and choice == "done":
-        return await _move(db, person, wizard, Step.PREVIEW, data, now)
+        return await _move(db, person, wizard, Step.CERTIFICATE, data, now)
+    if step is Step.CERTIFICATE and choice == "survey":
+        data["needs_survey"] = not data.get("needs_survey", False)
+        return await _move(db, person, wizard, Step.CERTIFICATE, data, now)
+    if step is Step.CERTIFICATE and choice == "keep":
+        return await _move(db, person, wizard, Step.PROGRAMME, data, now)
+    if step is Step.CERTIFICATE and choice.startswith("p") and choice[1:].isdigit():
+        data["percent"] = certificates.check_percent(int(choice[1:]))
+        return await _move(db, person, wizard, Step.PROGRAMME, data, now)
     raise Stale()
 
 
