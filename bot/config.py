@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     # Broadcast messages (reminders, announcements, surveys) per second over all chats;
     # 0 lifts the limit (a self-hosted Bot API server). One per second per chat always holds.
     broadcast_rate: float = Field(default=30.0, ge=0)
+    # Updates handled at once (different people; one person's updates always in order).
+    update_concurrency: int = Field(default=64, ge=1, le=1024)
+    # Tries of an update whose handling fails, before it is parked and the next one goes on.
+    update_attempts: int = Field(default=3, ge=1, le=10)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

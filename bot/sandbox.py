@@ -18,14 +18,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application, on_startup, on_stop
 from bot.config import Settings
 from bot.dispatch import dispatcher
 from bot.fakeapi import ApiCall, FakeBotApi, UploadedFile
+from bot.pipeline import pipeline_of
 from bot.runtime import Runtime, system_clock
+from storage import inbox
 from storage.migrate import upgrade
 
 SANDBOX_TOKEN = "123456789:SANDBOX-token-for-the-fake-bot-api-0000"
@@ -132,6 +133,9 @@ class Sandbox:
             self.api_root = await self.api.start()
         await asyncio.to_thread(upgrade, self.settings.database_url)
         await self.start_application()
+        assert self.runtime is not None
+        # The same database may hold updates of an earlier session (kopiena console).
+        self._update_ids = itertools.count(await inbox.highest_id(self.runtime.db) + 1)
 
     async def start_application(self) -> Application:
         """Build and start a fresh Application on the same database and fake API."""
@@ -139,10 +143,15 @@ class Sandbox:
         application = build_application(
             self.runtime, SANDBOX_TOKEN, api_root=self.api_root, read_timeout=self.read_timeout
         )
+        # First, so it sees every failure, including those the pipeline tries again.
+        handlers = dict(application.error_handlers)
+        application.error_handlers.clear()
         application.add_error_handler(self._record_error)
+        application.error_handlers.update(handlers)
         await application.initialize()
         await on_startup(application)
         await application.start()
+        await pipeline_of(application).recover()
         # Tests read what the start-up pass sent (missed reminders...) once it is done.
         await dispatcher(application).settle()
         self.application = application
@@ -152,6 +161,7 @@ class Sandbox:
         application, self.application = self.application, None
         if application is None:
             return
+        await pipeline_of(application).drain(within=30)
         await on_stop(application)
         if application.running:
             await application.stop()
@@ -181,9 +191,13 @@ class Sandbox:
     def next_update_id(self) -> int:
         return next(self._update_ids)
 
-    async def process(self, update: dict[str, Any]) -> None:
+    async def process(self, update: dict[str, Any]) -> str | None:
+        """Deliver an update as polling does (stored, then handled in its sender's lane)
+        and wait until it is handled. Returns "done" or "parked", or None for an update
+        id that was stored before (nothing happens)."""
         assert self.application is not None, "the sandbox is not started"
-        await self.application.process_update(Update.de_json(update, self.application.bot))
+        handled = await pipeline_of(self.application).accept([update])
+        return await handled[0] if handled else None
 
 
 @dataclass

@@ -6,28 +6,30 @@ import logging
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
+from bot.pipeline import note_failure
 from handlers.common import Context, fallback_translator
 
 log = logging.getLogger(__name__)
 
 
 def describe_update(update: object) -> str:
+    """The update's id and kind: no names, ids of people, texts or button data."""
     if not isinstance(update, Update):
-        return repr(update)[:200]
-    parts = [f"update_id={update.update_id}"]
-    if update.effective_user:
-        parts.append(f"user={update.effective_user.id}")
-    if update.effective_chat:
-        parts.append(f"chat={update.effective_chat.id}")
-    if update.callback_query:
-        parts.append(f"callback={update.callback_query.data!r}")
-    elif update.effective_message and update.effective_message.text:
-        parts.append(f"text={update.effective_message.text[:80]!r}")
-    return " ".join(parts)
+        return type(update).__name__
+    kind = next((key for key in update.to_dict(recursive=False) if key != "update_id"), "unknown")
+    return f"update_id={update.update_id} ({kind})"
 
 
 async def on_error(update: object, context: Context) -> None:
+    if not note_failure(context.error):
+        # The pipeline tries this update again: no apology yet, and no later handler
+        # group runs now (it will on the next try, so nothing is done twice).
+        log.warning(
+            "Handler failed for %s: %s", describe_update(update), type(context.error).__name__
+        )
+        raise ApplicationHandlerStop
     log.error("Handler failed for %s", describe_update(update), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
