@@ -192,6 +192,8 @@ class FakeBotApi:
     # Benchmarks press buttons of messages this server never sent (they live on the
     # simulated phones); lenient edits accept those instead of answering 400.
     lenient: bool = False
+    # Seconds every call but getUpdates takes to answer, as real Telegram's tens of ms do.
+    latency: float = 0.0
 
     def __post_init__(self) -> None:
         self._faults: list[_PlannedFault] = []
@@ -273,6 +275,8 @@ class FakeBotApi:
         call = ApiCall(method=method, params=params, at=time.monotonic())
         if method != "getUpdates" and self.keep_calls:
             self.calls.append(call)
+        if self.latency and method != "getUpdates":
+            await asyncio.sleep(self.latency)
         try:
             if self.limit_rate and method.startswith("send"):
                 self._enforce_limits(call)
@@ -530,8 +534,12 @@ class FakeBotApi:
         return True
 
 
-async def _serve_forever(limit_rate: int, keep_calls: bool, lenient: bool) -> None:
-    api = FakeBotApi(limit_rate=limit_rate, keep_calls=keep_calls, lenient=lenient)
+async def _serve_forever(
+    limit_rate: int, keep_calls: bool, lenient: bool, latency_ms: float
+) -> None:
+    api = FakeBotApi(
+        limit_rate=limit_rate, keep_calls=keep_calls, lenient=lenient, latency=latency_ms / 1000
+    )
     print(await api.start(), flush=True)
     await asyncio.Event().wait()
 
@@ -545,5 +553,8 @@ if __name__ == "__main__":  # a fake Bot API in its own process, for benchmarks
     parser.add_argument(
         "--lenient", action="store_true", help="accept edits of messages it never sent"
     )
+    parser.add_argument(
+        "--latency-ms", type=float, default=0, help="time every call takes (not getUpdates)"
+    )
     args = parser.parse_args()
-    asyncio.run(_serve_forever(args.limit_rate, not args.count_only, args.lenient))
+    asyncio.run(_serve_forever(args.limit_rate, not args.count_only, args.lenient, args.latency_ms))

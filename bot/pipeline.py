@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import warnings
 from collections import deque
 from collections.abc import Sequence
 from contextvars import ContextVar
@@ -34,7 +33,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
-from telegram.warnings import PTBUserWarning
 
 from storage import inbox
 from storage.batching import GroupCommit
@@ -49,9 +47,6 @@ POLL_LIMIT = 100
 RETRY_DELAYS = (0.2, 1.0, 3.0)  # before the 2nd, 3rd, later attempts
 MAX_RECOVERIES = 3  # starts that find an update unhandled before it is parked
 KEEP_HANDLED = timedelta(days=2)  # Telegram redelivers an unconfirmed update for a day
-
-# The raw getUpdates answer is what gets stored; PTB warns that get_updates exists.
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.get", category=PTBUserWarning)
 
 
 def now() -> datetime:
@@ -162,9 +157,12 @@ class Pipeline:
         while not stop.is_set():
             await self._room.wait()  # a long backlog waits at Telegram, not in memory
             try:
-                raw = await bot.do_api_request(
+                # The raw answer, not Bot.get_updates: that parses the whole batch first,
+                # and one update it cannot parse would stop polling for good. Here each
+                # update is stored as it came; one that cannot be read is parked alone.
+                raw = await bot._post(
                     "getUpdates",
-                    api_kwargs={
+                    {
                         "offset": offset,
                         "timeout": POLL_TIMEOUT,
                         "limit": POLL_LIMIT,

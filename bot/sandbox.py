@@ -191,6 +191,13 @@ class Sandbox:
     def next_update_id(self) -> int:
         return next(self._update_ids)
 
+    async def deliver(self, updates: list[dict[str, Any]]) -> list[str]:
+        """Deliver updates as one getUpdates batch and wait until all new ones are handled;
+        returns "done" or "parked" for each update not stored before."""
+        assert self.application is not None, "the sandbox is not started"
+        handled = await pipeline_of(self.application).accept(updates)
+        return list(await asyncio.gather(*handled))
+
     async def process(self, update: dict[str, Any]) -> str | None:
         """Deliver an update as polling does (stored, then handled in its sender's lane)
         and wait until it is handled. Returns "done" or "parked", or None for an update
@@ -235,6 +242,28 @@ class SandboxUser:
         await self.sandbox.process({"update_id": self.sandbox.next_update_id(), **update})
         return self.replies_since(before)
 
+    def text_update(self, text: str) -> dict[str, Any]:
+        """The update Telegram sends when this user types `text` (not delivered)."""
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            command = text.split()[0]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return {"update_id": self.sandbox.next_update_id(), "message": self._message(**content)}
+
+    def press_update(self, data: str, message: dict[str, Any]) -> dict[str, Any]:
+        """The update Telegram sends when this user presses a button (not delivered)."""
+        update_id = self.sandbox.next_update_id()
+        query_id = f"q{self.id}-{update_id}"
+        self._queries.add(query_id)
+        callback = {
+            "id": query_id,
+            "from": self.as_dict(),
+            "chat_instance": f"ci-{self.id}",
+            "data": data,
+            "message": message,
+        }
+        return {"update_id": update_id, "callback_query": callback}
+
     def replies_since(self, index: int) -> Replies:
         return Replies(
             _reply_from(call)
@@ -248,11 +277,9 @@ class SandboxUser:
         )
 
     async def send(self, text: str) -> Replies:
-        content: dict[str, Any] = {"text": text}
-        if text.startswith("/"):
-            command = text.split()[0]
-            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return await self._act({"message": self._message(**content)})
+        before = len(self.sandbox.api.calls)
+        await self.sandbox.process(self.text_update(text))
+        return self.replies_since(before)
 
     async def send_sticker(self) -> Replies:
         sticker = {
@@ -333,14 +360,6 @@ class SandboxUser:
 
     async def press_data(self, data: str, message: dict[str, Any] | None = None) -> Replies:
         """Press a button with any callback data, as a forged or stale press would."""
-        message = message or self.last_message()
-        query_id = f"q{self.id}-{self.sandbox.next_update_id()}"
-        self._queries.add(query_id)
-        callback = {
-            "id": query_id,
-            "from": self.as_dict(),
-            "chat_instance": f"ci-{self.id}",
-            "data": data,
-            "message": message,
-        }
-        return await self._act({"callback_query": callback})
+        before = len(self.sandbox.api.calls)
+        await self.sandbox.process(self.press_update(data, message or self.last_message()))
+        return self.replies_since(before)
