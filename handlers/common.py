@@ -129,7 +129,7 @@ async def answer_press(update: Update, text: str | None = None, *, alert: bool =
     try:
         await query.answer(text, show_alert=alert)
     except BadRequest as error:
-        if "query is too old" not in str(error) and "query ID is invalid" not in str(error):
+        if "query is too old" not in str(error).lower():
             raise
         log.info("A button press could not be answered any more")
 

@@ -18,7 +18,7 @@ def describe_update(update: object) -> str:
     """The update's id and kind: no names, ids of people, texts or button data."""
     if not isinstance(update, Update):
         return type(update).__name__
-    kind = next((key for key in update.to_dict(recursive=False) if key != "update_id"), "unknown")
+    kind = next((key for key in update.to_dict() if key != "update_id"), "unknown")
     return f"update_id={update.update_id} ({kind})"
 
 
