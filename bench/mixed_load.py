@@ -456,6 +456,8 @@ async def run_rush(args: argparse.Namespace, folder: str) -> None:
     ]
     for item in side:  # spread through the rush
         work.insert(rng.randrange(len(work)), item)
+    for _, update in work:  # Telegram numbers updates in the order they come
+        update["update_id"] = ids()
     print(
         f"registration rush: {presses} presses for {seats} seats at once, with {others} "
         f"/start and {others} FAQ questions among them; API latency {args.latency_ms:g} ms, "
@@ -551,12 +553,17 @@ def main() -> None:
     parser.add_argument("--seats", type=int, default=0, help="rush: 200, kill: 50")
     parser.add_argument("--limit", type=float, default=120, help="give up after (seconds)")
     parser.add_argument("--no-echo", action="store_true", help="skip the echo-bot floor")
+    parser.add_argument("--keep", type=Path, help="keep the database and the bot's log here")
     args = parser.parse_args()
     if args.mode == "rush":
         args.presses, args.seats = args.presses or 1000, args.seats or 200
     if args.mode == "kill":
         args.presses, args.seats = args.presses or 300, args.seats or 50
     run = {"mixed": run_mixed, "rush": run_rush, "kill": run_kill}[args.mode]
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        asyncio.run(asyncio.wait_for(run(args, str(args.keep.resolve())), args.limit * 3 + 120))
+        return
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(asyncio.wait_for(run(args, folder), args.limit * 3 + 120))
 
