@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +37,6 @@ async def serve_until_signalled(application: Any) -> None:
     await serve(application, stop)
 
 
-def run_loop(main: Coroutine[Any, Any, Any]) -> Any:
-    """Run `main` on uvloop where it is installed (a faster event loop), else asyncio's."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(main)
-    return uvloop.run(main)
-
-
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from telegram.error import InvalidToken
 
@@ -61,7 +52,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         Runtime.from_settings(settings), token, api_root=settings.telegram_api_base_url
     )
     try:
-        run_loop(serve_until_signalled(application))
+        asyncio.run(serve_until_signalled(application))
     except InvalidToken:
         print("kopiena: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
         return EXIT_CONFIG

@@ -2,21 +2,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import uvloop
 
 from bot.config import Settings
 from bot.sandbox import Sandbox
 from tests.helpers import ADMIN_ID, Clock
 
 __all__ = ["ADMIN_ID"]
-
-
-def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
-    """Tests run on uvloop, the loop `kopiena run` uses."""
-    return {"uvloop": uvloop.new_event_loop}
 
 
 @pytest.fixture
