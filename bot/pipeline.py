@@ -103,6 +103,9 @@ async def _finish_batch(session: AsyncSession, requests: Sequence[int]) -> list[
     return [None] * len(requests)
 
 
+_Queued = tuple[Stored, dict[str, Any] | None, asyncio.Future[str]]
+
+
 class Pipeline:
     def __init__(
         self,
@@ -117,7 +120,7 @@ class Pipeline:
         self.attempts = attempts
         self._slots = asyncio.Semaphore(concurrency)
         self._max_waiting = max(4 * concurrency, POLL_LIMIT)
-        self._lanes: dict[object, deque[tuple[Stored, asyncio.Future[str]]]] = {}
+        self._lanes: dict[object, deque[_Queued]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._finisher: GroupCommit[int, None] = GroupCommit(_finish_batch)
         self.waiting = 0  # accepted, not yet handled
@@ -134,7 +137,10 @@ class Pipeline:
             for raw in raw_updates
         ]
         fresh = await inbox.store(self.db, arrivals, now())
-        return [self.submit(stored) for stored in fresh]
+        parsed: dict[int, dict[str, Any]] = {}
+        for raw in raw_updates:
+            parsed.setdefault(int(raw["update_id"]), raw)
+        return [self.submit(stored, parsed[stored.update_id]) for stored in fresh]
 
     async def recover(self) -> int:
         """Queue what an earlier run stored but did not handle; forget old handled rows."""
@@ -189,19 +195,20 @@ class Pipeline:
 
     # -- processing --------------------------------------------------------------------
 
-    def submit(self, stored: Stored) -> asyncio.Future[str]:
+    def submit(self, stored: Stored, raw: dict[str, Any] | None = None) -> asyncio.Future[str]:
+        """Queue a stored update in its sender's lane; `raw`: its JSON, already parsed."""
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         key: object = stored.lane if stored.lane is not None else ("update", stored.update_id)
         lane = self._lanes.get(key)
         self._count(+1)
         if lane is None:
             lane = self._lanes[key] = deque()
-            lane.append((stored, future))
+            lane.append((stored, raw, future))
             task = asyncio.create_task(self._run_lane(key, lane), name=f"lane:{stored.update_id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         else:
-            lane.append((stored, future))
+            lane.append((stored, raw, future))
         return future
 
     def _count(self, change: int) -> None:
@@ -211,11 +218,11 @@ class Pipeline:
         else:
             self._room.set()
 
-    async def _run_lane(self, key: object, lane: deque[tuple[Stored, asyncio.Future[str]]]) -> None:
+    async def _run_lane(self, key: object, lane: deque[_Queued]) -> None:
         try:
             while lane:
-                stored, future = lane[0]
-                outcome = await self._handle(stored)
+                stored, raw, future = lane[0]
+                outcome = await self._handle(stored, raw)
                 lane.popleft()
                 self._count(-1)
                 if not future.done():
@@ -223,18 +230,19 @@ class Pipeline:
         finally:
             if self._lanes.get(key) is lane:
                 del self._lanes[key]
-            for _, future in lane:  # cancelled at shutdown: still stored, handled next start
+            for _, _, future in lane:  # cancelled at shutdown: still stored, handled next start
                 self._count(-1)
                 future.cancel()
 
-    async def _handle(self, stored: Stored) -> str:
+    async def _handle(self, stored: Stored, raw: dict[str, Any] | None) -> str:
         bot = self.application.bot
         for number in range(1, self.attempts + 1):
             attempt = Attempt(final=number == self.attempts)
             token = _attempt.set(attempt)
             try:
                 async with self._slots:
-                    update = Update.de_json(json.loads(stored.payload), bot)
+                    data = raw if raw is not None else json.loads(stored.payload)
+                    update = Update.de_json(data, bot)
                     await self.application.process_update(update)
             except Exception as error:
                 attempt.failure = error
