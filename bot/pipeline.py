@@ -58,6 +58,7 @@ class Attempt:
     """The handling of one update, as the error handler sees it."""
 
     final: bool
+    task: asyncio.Task[Any] | None
     failure: BaseException | None = None
 
 
@@ -68,7 +69,8 @@ def note_failure(error: BaseException | None) -> bool:
     """Called by the error handler. Returns True when the user should be told: on the
     last attempt, or for an update handled outside the pipeline."""
     attempt = _attempt.get()
-    if attempt is None:
+    # A task started while handling inherits the variable; its errors are its own.
+    if attempt is None or attempt.task is not asyncio.current_task():
         return True
     attempt.failure = error
     return attempt.final
@@ -237,7 +239,7 @@ class Pipeline:
     async def _handle(self, stored: Stored, raw: dict[str, Any] | None) -> str:
         bot = self.application.bot
         for number in range(1, self.attempts + 1):
-            attempt = Attempt(final=number == self.attempts)
+            attempt = Attempt(final=number == self.attempts, task=asyncio.current_task())
             token = _attempt.set(attempt)
             try:
                 async with self._slots:
