@@ -305,6 +305,13 @@ async def polling(api: FakeApi, limit: float = 60) -> None:
         await asyncio.sleep(0.05)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time the process has used (all its threads): less noisy than wall time on a
+    shared machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -407,7 +414,9 @@ async def run_mixed(args: argparse.Namespace, folder: str) -> None:
             await polling(api)
             await asyncio.sleep(1.0)  # start-up work (menus, planners) out of the way
             work = mixed(ids, count, 0, seeded, rng)
+            cpu = cpu_seconds(bot.pid)
             elapsed, answers = await offer(api, work, args.rate, args.limit)
+            cpu = cpu_seconds(bot.pid) - cpu
             rss = peak_rss_mb(bot.pid)
         finally:
             await stop(bot)
@@ -416,7 +425,7 @@ async def run_mixed(args: argparse.Namespace, folder: str) -> None:
         oversold, confirmed, waiting, doubled = await seat_check(database_url, args.capacity)
         kopiena_rate = answered / elapsed
         print(f"kopiena: {kopiena_rate:.0f} updates/s ({answered}/{count} answered", end="")
-        print(f" in {elapsed:.2f} s)")
+        print(f" in {elapsed:.2f} s); CPU {cpu / count * 1000:.1f} ms per update")
         print("\n".join(latency_table(work, answers)))
         print(
             f"  errors: {error_lines(folder)} logged, {count - answered} unanswered, "
@@ -431,13 +440,19 @@ async def run_mixed(args: argparse.Namespace, folder: str) -> None:
         try:
             await polling(api)
             work = mixed(ids, count, 0, seeded, rng)
+            echo_cpu = cpu_seconds(echo.pid)
             elapsed, answers = await offer(api, work, args.rate, args.limit)
+            echo_cpu = cpu_seconds(echo.pid) - echo_cpu
         finally:
             await stop(echo)
         echo_rate = len(answers["answer_seconds"]) / elapsed
-        print(f"bare PTB echo bot: {echo_rate:.0f} updates/s")
+        print(
+            f"bare PTB echo bot: {echo_rate:.0f} updates/s; "
+            f"CPU {echo_cpu / count * 1000:.1f} ms per update"
+        )
         print("\n".join(latency_table(work, answers)[-1:]))
-        print(f"kopiena / echo throughput ratio: {kopiena_rate / echo_rate:.2f}")
+        print(f"kopiena / echo throughput ratio: {kopiena_rate / echo_rate:.2f}", end="")
+        print(f" (by CPU per update: {echo_cpu / cpu:.2f})")
 
 
 async def run_rush(args: argparse.Namespace, folder: str) -> None:
@@ -469,7 +484,9 @@ async def run_rush(args: argparse.Namespace, folder: str) -> None:
         try:
             await polling(api)
             await asyncio.sleep(1.0)
+            cpu = cpu_seconds(bot.pid)
             elapsed, answers = await offer(api, work, args.rate, args.limit)
+            cpu = cpu_seconds(bot.pid) - cpu
             rss = peak_rss_mb(bot.pid)
         finally:
             await stop(bot)
@@ -481,7 +498,8 @@ async def run_rush(args: argparse.Namespace, folder: str) -> None:
     oversold, confirmed, waiting, doubled = await seat_check(database_url, seats)
     print(
         f"presses answered: {len(press_times)}/{presses}; {len(press_times) / elapsed:.0f} "
-        f"presses/s (all {len(work)} updates answered {elapsed:.2f} s after the first offer)"
+        f"presses/s (all {len(work)} updates answered {elapsed:.2f} s after the first offer); "
+        f"CPU {cpu / len(work) * 1000:.1f} ms per update"
     )
     print("\n".join(latency_table(work, answers)))
     print(
