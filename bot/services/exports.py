@@ -17,11 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 XLSX_DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -83,6 +78,11 @@ def _sheet_title(title: str) -> str:
 
 def xlsx_bytes(table: Table) -> bytes:
     """One sheet: bold frozen header row, column widths that fit the content."""
+    # Imported here: openpyxl takes about 25 MB, and most running bots never export.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -106,6 +106,8 @@ def xlsx_bytes(table: Table) -> bytes:
 
 
 def _put(sheet, row: int, column: int, value: Cell):  # type: ignore[no-untyped-def]
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, str):
         text = ILLEGAL_CHARACTERS_RE.sub("", value)
