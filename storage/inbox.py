@@ -24,7 +24,7 @@ _insert = _table.insert()
 _finish = (
     update(_table)
     .where(_table.c.update_id.in_(bindparam("ids", expanding=True)))
-    .values(status=DONE, payload=None, handled_at=bindparam("now"))
+    .values(status=DONE, payload=None, lane=None, handled_at=bindparam("now"))
 )
 
 
@@ -66,7 +66,7 @@ async def store(db: Database, arrivals: Sequence[Stored], now: datetime) -> list
 
 
 async def finish(session: AsyncSession, update_ids: Sequence[int], now: datetime) -> None:
-    """Mark updates handled and drop their payloads (names, texts)."""
+    """Mark updates handled and drop what says whose they were (payload, lane)."""
     await session.execute(_finish, {"ids": list(update_ids), "now": now})
 
 

@@ -528,8 +528,8 @@ class ReminderMute(Base):
 class InboundUpdate(Base):
     """A Telegram update as it arrived, stored before Telegram is told it was received.
 
-    `status`: "new" until its handlers have run, then "done" (the payload is dropped: it
-    holds names and texts) or "parked" (its handlers kept failing; kept for a look).
+    `status`: "new" until its handlers have run, then "done" (the payload and lane are
+    dropped: they say who wrote what) or "parked" (its handlers kept failing; kept for a look).
     Done rows stay a while so a second delivery of the same update id changes nothing.
     """
 

@@ -158,7 +158,7 @@ async def test_the_same_update_twice_registers_and_answers_once(sandbox: Sandbox
     assert await inbox.status_of(sandbox.runtime.db, press["update_id"]) == "done"
     async with sandbox.runtime.db() as session:  # the handled update's content is gone
         stored = await session.get(InboundUpdate, press["update_id"])
-        assert stored is not None and stored.payload is None
+        assert stored is not None and stored.payload is None and stored.lane is None
 
 
 async def test_a_poison_update_is_parked_and_the_next_ones_are_handled(
