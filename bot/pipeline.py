@@ -23,7 +23,7 @@ import contextlib
 import json
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -74,6 +74,21 @@ def note_failure(error: BaseException | None) -> bool:
         return True
     attempt.failure = error
     return attempt.final
+
+
+# Features whose updates must never be stored (anonymous survey answers: the raw update
+# pairs the person with the answer) register a check here. It gets the database and a
+# batch of raw updates and returns the ids of those to keep out of the database: they are
+# handled from memory, and a crash before they are handled loses them (the person can
+# press or type again). A stored placeholder keeps the update id for duplicates.
+PrivateCheck = Callable[[Database, Sequence[dict[str, Any]]], Awaitable[set[int]]]
+_private_checks: list[PrivateCheck] = []
+REDACTED = "redacted"
+
+
+def keep_out_of_storage(check: PrivateCheck) -> None:
+    if check not in _private_checks:
+        _private_checks.append(check)
 
 
 def lane_of(raw: dict[str, Any]) -> int | None:
@@ -134,8 +149,17 @@ class Pipeline:
     async def accept(self, raw_updates: Sequence[dict[str, Any]]) -> list[asyncio.Future[str]]:
         """Store updates (ignoring ids already stored) and queue the new ones. Returns a
         future per new update that says "done" or "parked" once it is handled."""
+        private: set[int] = set()
+        for check in _private_checks:
+            private |= await check(self.db, raw_updates)
         arrivals = [
-            Stored(int(raw["update_id"]), lane_of(raw), json.dumps(raw, ensure_ascii=False))
+            Stored(
+                int(raw["update_id"]),
+                lane_of(raw),
+                json.dumps({"update_id": raw["update_id"], REDACTED: True})
+                if int(raw["update_id"]) in private
+                else json.dumps(raw, ensure_ascii=False),
+            )
             for raw in raw_updates
         ]
         fresh = await inbox.store(self.db, arrivals, now())
@@ -238,6 +262,12 @@ class Pipeline:
 
     async def _handle(self, stored: Stored, raw: dict[str, Any] | None) -> str:
         bot = self.application.bot
+        if raw is None and REDACTED in json.loads(stored.payload):
+            log.info(
+                "Update %d was kept out of storage and is gone after a restart", stored.update_id
+            )
+            await self._mark_done(stored.update_id)
+            return inbox.DONE
         for number in range(1, self.attempts + 1):
             attempt = Attempt(final=number == self.attempts, task=asyncio.current_task())
             token = _attempt.set(attempt)
