@@ -261,7 +261,6 @@ class Pipeline:
                 future.cancel()
 
     async def _handle(self, stored: Stored, raw: dict[str, Any] | None) -> str:
-        bot = self.application.bot
         if raw is None and REDACTED in json.loads(stored.payload):
             log.info(
                 "Update %d was kept out of storage and is gone after a restart", stored.update_id
@@ -269,32 +268,25 @@ class Pipeline:
             await self._mark_done(stored.update_id)
             return inbox.DONE
         for number in range(1, self.attempts + 1):
-            attempt = Attempt(final=number == self.attempts, task=asyncio.current_task())
-            token = _attempt.set(attempt)
-            try:
-                async with self._slots:
-                    data = raw if raw is not None else json.loads(stored.payload)
-                    update = Update.de_json(data, bot)
-                    await self.application.process_update(update)
-            except Exception as error:
-                attempt.failure = error
-            finally:
-                _attempt.reset(token)
-            failure = attempt.failure
-            if failure is None or isinstance(failure, Forbidden):
-                await self._mark_done(stored.update_id)  # Forbidden: blocked, nothing to do
-                return inbox.DONE
-            kind = kind_of(stored.payload)
-            if attempt.final:
-                log.error(
-                    "Update %d (%s) parked after %d attempt(s): %s",
-                    stored.update_id,
-                    kind,
-                    number,
-                    type(failure).__name__,
-                )
-                await self._park(stored.update_id, type(failure).__name__)
-                return inbox.PARKED
+            # The slot is held until the update is marked done (or parked): at any moment
+            # at most UPDATE_CONCURRENCY updates are started and not yet recorded, which
+            # bounds what a crash can make run twice.
+            async with self._slots:
+                failure = await self._try(stored, raw, final=number == self.attempts)
+                if failure is None or isinstance(failure, Forbidden):
+                    await self._mark_done(stored.update_id)  # Forbidden: blocked, no one to answer
+                    return inbox.DONE
+                kind = kind_of(stored.payload)
+                if number == self.attempts:
+                    log.error(
+                        "Update %d (%s) parked after %d attempt(s): %s",
+                        stored.update_id,
+                        kind,
+                        number,
+                        type(failure).__name__,
+                    )
+                    await self._park(stored.update_id, type(failure).__name__)
+                    return inbox.PARKED
             log.warning(
                 "Update %d (%s) failed (%s); trying again",
                 stored.update_id,
@@ -303,6 +295,21 @@ class Pipeline:
             )
             await asyncio.sleep(RETRY_DELAYS[min(number, len(RETRY_DELAYS)) - 1])
         raise AssertionError("unreachable")
+
+    async def _try(
+        self, stored: Stored, raw: dict[str, Any] | None, *, final: bool
+    ) -> BaseException | None:
+        """One attempt; returns what failed, if anything (a handler's error included)."""
+        attempt = Attempt(final=final, task=asyncio.current_task())
+        token = _attempt.set(attempt)
+        try:
+            data = raw if raw is not None else json.loads(stored.payload)
+            await self.application.process_update(Update.de_json(data, self.application.bot))
+        except Exception as error:
+            attempt.failure = error
+        finally:
+            _attempt.reset(token)
+        return attempt.failure
 
     async def _mark_done(self, update_id: int) -> None:
         try:
