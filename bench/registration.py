@@ -1,7 +1,11 @@
-"""Registration throughput through the full stack.
+"""Registration throughput of the Application in this process, without polling.
 
-N people press "register" at the same moment for one event. Each press goes through the
-real Application (handlers, services, SQLite file in WAL mode) and its answers (the
+Measures the service alone: no `kopiena run` process and no getUpdates. For the path
+users take (long polling, the bot in its own process) see bench/mixed_load.py --mode rush.
+
+N people press "register" at the same moment for one event. Each press is stored and
+handled by the update pipeline and the real Application (handlers, services, SQLite file
+in WAL mode) in this process, and its answers (the
 confirmation, the .ics file, the button answer) travel over HTTP to the fake Bot API on
 127.0.0.1, which runs in its own process as Telegram would. Prints registrations per second, latency
 percentiles, errors, and checks that no seat was oversold.
@@ -120,6 +124,10 @@ async def run(people: int, capacity: int, rate: float, api_root: str) -> None:
             latencies.sort()
             confirmed = by_status.get("confirmed", 0)
             arrival = f"{rate:g} presses per second" if rate else "all at once"
+            print(
+                "Measures the service alone: the Application in this process, no polling "
+                "(bench/mixed_load.py --mode rush measures kopiena run)."
+            )
             print(f"people: {people}, seats: {capacity}, presses: {arrival}")
             print(f"registrations per second: {people / elapsed:.0f} ({elapsed:.2f} s in all)")
             print(

@@ -13,6 +13,7 @@ from bot.aiohttp_request import AiohttpRequest
 from bot.config import LANGUAGES
 from bot.dispatch import start_dispatcher, stop_dispatcher
 from bot.i18n import Translator
+from bot.pipeline import install
 from bot.retention import start_retention
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services import faq, reminders
@@ -40,14 +41,17 @@ def build_application(
         )
         .context_types(ContextTypes(context=Context))
         .request(AiohttpRequest(read_timeout=read_timeout))
-        .post_init(on_startup)
-        .post_stop(on_stop)
-        .post_shutdown(on_shutdown)
     )
     if api_root:
         builder = builder.base_url(f"{api_root}/bot").base_file_url(f"{api_root}/file/bot")
-    application = builder.build()
+    application = builder.updater(None).build()
     application.bot_data[RUNTIME_KEY] = runtime
+    install(
+        application,
+        runtime.db,
+        concurrency=runtime.settings.update_concurrency,
+        attempts=runtime.settings.update_attempts,
+    )
     reminders.set_defaults(runtime.settings.reminder_offsets_minutes)
     handlers.register_all(application)
     return application

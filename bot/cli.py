@@ -19,8 +19,19 @@ log = logging.getLogger("kopiena")
 EXIT_CONFIG = 2
 
 
+async def serve_until_signalled(application: Any) -> None:
+    import signal
+
+    from bot.pipeline import serve
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await serve(application, stop)
+
+
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from telegram import Update
     from telegram.error import InvalidToken
 
     from bot.app import build_application
@@ -37,7 +48,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         Runtime.from_settings(settings), token, api_root=settings.telegram_api_base_url
     )
     try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        asyncio.run(serve_until_signalled(application))
     except InvalidToken:
         print("kopiena: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
         return EXIT_CONFIG

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     anonymous_min_responses: int = Field(default=3, ge=2, le=1000)
     # Forget people not seen for this many months (0: never); /privacy states it.
     retention_months: int = Field(default=0, ge=0, le=240)
+    # Updates handled at once (different people; one person's updates always in order).
+    update_concurrency: int = Field(default=64, ge=1, le=1024)
+    # Tries of an update whose handling fails, before it is parked and the next one goes on.
+    update_attempts: int = Field(default=3, ge=1, le=10)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

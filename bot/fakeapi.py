@@ -14,7 +14,7 @@ import copy
 import itertools
 import json
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from enum import Enum
 from html.parser import HTMLParser
@@ -192,6 +192,8 @@ class FakeBotApi:
     # Benchmarks press buttons of messages this server never sent (they live on the
     # simulated phones); lenient edits accept those instead of answering 400.
     lenient: bool = False
+    # Seconds every call but getUpdates takes to answer, as real Telegram's tens of ms do.
+    latency: float = 0.0
 
     def __post_init__(self) -> None:
         self._faults: list[_PlannedFault] = []
@@ -206,14 +208,28 @@ class FakeBotApi:
         self._recent_sends: deque[float] = deque()
         self._chat_sends: dict[int, float] = {}
         self.stats: dict[str, Any] = {"sent": 0, "limited": 0, "first": None, "last": None}
+        self._reset_answers()
         self.root = ""
 
     # -- lifecycle ---------------------------------------------------------------
+
+    def _reset_answers(self) -> None:
+        # For benchmarks: when each person's update was put, and how long the bot took to
+        # make its first call in answer (a message, edit or button answer to that person).
+        self._waiting_since: dict[int, float] = {}
+        self._query_owner: dict[str, int] = {}
+        self.answer_seconds: dict[int, float] = {}
+        self.press_answers: dict[str, list[int]] = {}  # query id -> [accepted, refused]
+        self.documents: Counter[int] = Counter()  # chat id -> files sent
+        self.polls = 0
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/stats", self._stats)
+        app.router.add_post("/updates", self._put_updates)
+        app.router.add_get("/answers", self._answers)
+        app.router.add_post("/reset", self._reset)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -256,6 +272,29 @@ class FakeBotApi:
     def put_update(self, update: dict[str, Any]) -> None:
         self._updates.append(update)
         self._updates_changed.set()
+        for key, content in update.items():
+            if key != "update_id" and isinstance(content, dict):
+                person = (content.get("from") or {}).get("id")
+                if isinstance(person, int):
+                    self._waiting_since.setdefault(person, time.monotonic())
+                    if key == "callback_query":
+                        self._query_owner[str(content.get("id"))] = person
+                break
+
+    def _note_answer(self, call: ApiCall) -> None:
+        query = call.params.get("callback_query_id")
+        if call.method == "answerCallbackQuery" and query is not None:
+            tally = self.press_answers.setdefault(str(query), [0, 0])
+            tally[0 if call.answered == "ok" else 1] += 1
+        if call.answered != "ok":
+            return
+        if call.method == "sendDocument" and call.chat_id is not None:
+            self.documents[call.chat_id] += 1
+        person = call.chat_id
+        if person is None or person not in self._waiting_since:
+            person = self._query_owner.get(str(query)) if query is not None else None
+        if person is not None and person in self._waiting_since:
+            self.answer_seconds[person] = time.monotonic() - self._waiting_since.pop(person)
 
     # -- what tests read ----------------------------------------------------------------
 
@@ -271,8 +310,12 @@ class FakeBotApi:
         method = request.match_info["method"]
         params = await self._read_params(request)
         call = ApiCall(method=method, params=params, at=time.monotonic())
-        if method != "getUpdates" and self.keep_calls:
+        if method == "getUpdates":
+            self.polls += 1
+        elif self.keep_calls:
             self.calls.append(call)
+        if self.latency and method != "getUpdates":
+            await asyncio.sleep(self.latency)
         try:
             if self.limit_rate and method.startswith("send"):
                 self._enforce_limits(call)
@@ -284,7 +327,10 @@ class FakeBotApi:
                 call.result = copy.deepcopy(result)
         except ApiError as error:
             call.answered = f"{error.code}"
+            self._note_answer(call)
             return error.response()
+        if method != "getUpdates":
+            self._note_answer(call)
         return web.json_response({"ok": True, "result": result})
 
     async def _read_params(self, request: web.Request) -> dict[str, Any]:
@@ -321,6 +367,27 @@ class FakeBotApi:
 
     async def _stats(self, request: web.Request) -> web.Response:
         return web.json_response(self.stats)
+
+    async def _put_updates(self, request: web.Request) -> web.Response:
+        for update in await request.json():
+            self.put_update(update)
+        return web.json_response({"ok": True})
+
+    async def _answers(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "polls": self.polls,
+                "commands": len(self.commands),
+                "answer_seconds": {str(k): v for k, v in self.answer_seconds.items()},
+                "press_answers": self.press_answers,
+                "documents": {str(k): v for k, v in self.documents.items()},
+            }
+        )
+
+    async def _reset(self, request: web.Request) -> web.Response:
+        self._reset_answers()
+        self.commands.clear()
+        return web.json_response({"ok": True})
 
     def _count_send(self, at: float) -> None:
         self.stats["sent"] += 1
@@ -530,8 +597,12 @@ class FakeBotApi:
         return True
 
 
-async def _serve_forever(limit_rate: int, keep_calls: bool, lenient: bool) -> None:
-    api = FakeBotApi(limit_rate=limit_rate, keep_calls=keep_calls, lenient=lenient)
+async def _serve_forever(
+    limit_rate: int, keep_calls: bool, lenient: bool, latency_ms: float
+) -> None:
+    api = FakeBotApi(
+        limit_rate=limit_rate, keep_calls=keep_calls, lenient=lenient, latency=latency_ms / 1000
+    )
     print(await api.start(), flush=True)
     await asyncio.Event().wait()
 
@@ -545,5 +616,8 @@ if __name__ == "__main__":  # a fake Bot API in its own process, for benchmarks
     parser.add_argument(
         "--lenient", action="store_true", help="accept edits of messages it never sent"
     )
+    parser.add_argument(
+        "--latency-ms", type=float, default=0, help="time every call takes (not getUpdates)"
+    )
     args = parser.parse_args()
-    asyncio.run(_serve_forever(args.limit_rate, not args.count_only, args.lenient))
+    asyncio.run(_serve_forever(args.limit_rate, not args.count_only, args.lenient, args.latency_ms))

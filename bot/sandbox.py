@@ -18,14 +18,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application, on_startup, on_stop
 from bot.config import Settings
 from bot.dispatch import dispatcher
 from bot.fakeapi import ApiCall, FakeBotApi, UploadedFile
+from bot.pipeline import pipeline_of
 from bot.runtime import Runtime, system_clock
+from storage import inbox
 from storage.migrate import upgrade
 
 SANDBOX_TOKEN = "123456789:SANDBOX-token-for-the-fake-bot-api-0000"
@@ -132,6 +133,9 @@ class Sandbox:
             self.api_root = await self.api.start()
         await asyncio.to_thread(upgrade, self.settings.database_url)
         await self.start_application()
+        assert self.runtime is not None
+        # The same database may hold updates of an earlier session (kopiena console).
+        self._update_ids = itertools.count(await inbox.highest_id(self.runtime.db) + 1)
 
     async def start_application(self) -> Application:
         """Build and start a fresh Application on the same database and fake API."""
@@ -139,10 +143,15 @@ class Sandbox:
         application = build_application(
             self.runtime, SANDBOX_TOKEN, api_root=self.api_root, read_timeout=self.read_timeout
         )
+        # First, so it sees every failure, including those the pipeline tries again.
+        handlers = dict(application.error_handlers)
+        application.error_handlers.clear()
         application.add_error_handler(self._record_error)
+        application.error_handlers.update(handlers)
         await application.initialize()
         await on_startup(application)
         await application.start()
+        await pipeline_of(application).recover()
         # Tests read what the start-up pass sent (missed reminders...) once it is done.
         await dispatcher(application).settle()
         self.application = application
@@ -152,6 +161,7 @@ class Sandbox:
         application, self.application = self.application, None
         if application is None:
             return
+        await pipeline_of(application).drain(within=30)
         await on_stop(application)
         if application.running:
             await application.stop()
@@ -181,9 +191,20 @@ class Sandbox:
     def next_update_id(self) -> int:
         return next(self._update_ids)
 
-    async def process(self, update: dict[str, Any]) -> None:
+    async def deliver(self, updates: list[dict[str, Any]]) -> list[str]:
+        """Deliver updates as one getUpdates batch and wait until all new ones are handled;
+        returns "done" or "parked" for each update not stored before."""
         assert self.application is not None, "the sandbox is not started"
-        await self.application.process_update(Update.de_json(update, self.application.bot))
+        handled = await pipeline_of(self.application).accept(updates)
+        return list(await asyncio.gather(*handled))
+
+    async def process(self, update: dict[str, Any]) -> str | None:
+        """Deliver an update as polling does (stored, then handled in its sender's lane)
+        and wait until it is handled. Returns "done" or "parked", or None for an update
+        id that was stored before (nothing happens)."""
+        assert self.application is not None, "the sandbox is not started"
+        handled = await pipeline_of(self.application).accept([update])
+        return await handled[0] if handled else None
 
 
 @dataclass
@@ -221,6 +242,28 @@ class SandboxUser:
         await self.sandbox.process({"update_id": self.sandbox.next_update_id(), **update})
         return self.replies_since(before)
 
+    def text_update(self, text: str) -> dict[str, Any]:
+        """The update Telegram sends when this user types `text` (not delivered)."""
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            command = text.split()[0]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return {"update_id": self.sandbox.next_update_id(), "message": self._message(**content)}
+
+    def press_update(self, data: str, message: dict[str, Any]) -> dict[str, Any]:
+        """The update Telegram sends when this user presses a button (not delivered)."""
+        update_id = self.sandbox.next_update_id()
+        query_id = f"q{self.id}-{update_id}"
+        self._queries.add(query_id)
+        callback = {
+            "id": query_id,
+            "from": self.as_dict(),
+            "chat_instance": f"ci-{self.id}",
+            "data": data,
+            "message": message,
+        }
+        return {"update_id": update_id, "callback_query": callback}
+
     def replies_since(self, index: int) -> Replies:
         return Replies(
             reply_from(call)
@@ -234,11 +277,9 @@ class SandboxUser:
         )
 
     async def send(self, text: str) -> Replies:
-        content: dict[str, Any] = {"text": text}
-        if text.startswith("/"):
-            command = text.split()[0]
-            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return await self._act({"message": self._message(**content)})
+        before = len(self.sandbox.api.calls)
+        await self.sandbox.process(self.text_update(text))
+        return self.replies_since(before)
 
     async def send_sticker(self) -> Replies:
         sticker = {
@@ -319,14 +360,6 @@ class SandboxUser:
 
     async def press_data(self, data: str, message: dict[str, Any] | None = None) -> Replies:
         """Press a button with any callback data, as a forged or stale press would."""
-        message = message or self.last_message()
-        query_id = f"q{self.id}-{self.sandbox.next_update_id()}"
-        self._queries.add(query_id)
-        callback = {
-            "id": query_id,
-            "from": self.as_dict(),
-            "chat_instance": f"ci-{self.id}",
-            "data": data,
-            "message": message,
-        }
-        return await self._act({"callback_query": callback})
+        before = len(self.sandbox.api.calls)
+        await self.sandbox.process(self.press_update(data, message or self.last_message()))
+        return self.replies_since(before)

@@ -138,6 +138,19 @@ async def drop_buttons(update: Update) -> None:
         await query.edit_message_reply_markup(None)
 
 
+async def answer_press(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a button press (stops the phone's spinner). An answer Telegram no longer
+    takes (the press is too old, or was answered before a restart) is not an error."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as error:
+        if "query is too old" not in str(error).lower():
+            raise
+        log.info("A button press could not be answered any more")
+
+
 def guarded(handler: Handler) -> Handler:
     """Turn service refusals into a clear answer in the user's language, and always
     answer a button press so the phone stops its spinner."""
@@ -152,14 +165,14 @@ def guarded(handler: Handler) -> Handler:
             if query is not None:
                 if not context.answered:
                     context.answered = True
-                    await query.answer(explain(tr, error), show_alert=True)
+                    await answer_press(update, explain(tr, error), alert=True)
                 return
             if update.effective_message is not None:
                 await update.effective_message.reply_text(explain(tr, error))
             return
         if query is not None and not context.answered:
             context.answered = True
-            await query.answer(context.toast)
+            await answer_press(update, context.toast)
 
     return wrapper
 

@@ -13,14 +13,23 @@ import logging
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.logs import describe_update
+from bot.pipeline import note_failure
 from handlers.common import Context, answer_shown, fallback_translator
 
 log = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: Context) -> None:
+    if not note_failure(context.error):
+        # The pipeline tries this update again: no apology yet, and no later handler
+        # group runs now (it will on the next try, so nothing is done twice).
+        log.warning(
+            "Handler failed for %s: %s", describe_update(update), type(context.error).__name__
+        )
+        raise ApplicationHandlerStop
     log.error("Handler failed for %s", describe_update(update), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

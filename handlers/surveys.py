@@ -11,20 +11,24 @@ which is ignored):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from html import escape
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.dispatch import Due, Outgoing, register_renderer
 from bot.i18n import Translator
+from bot.pipeline import keep_out_of_storage
 from bot.runtime import Runtime
 from bot.services import surveys
 from bot.services.survey_templates import RATING_MAX, RATING_MIN, TEXT_LIMIT
 from bot.services.surveys import NUDGE_KIND, SURVEY_DIALOG, SURVEY_KIND, Answer, Step, Target
 from handlers.common import Buttons, Context, guarded, say, who
 from handlers.paging import shorten
+from storage.db import Database
 
 OLD_TOKEN = r"(?::[A-Za-z0-9_-]{16})?"
 SHOWN_ANSWER = 300  # a typed answer shown back, in characters
@@ -243,8 +247,30 @@ async def render_nudge(runtime: Runtime, due: Due, tr: Translator) -> Outgoing |
     return Outgoing(text, [[(tr._("📝 Answer"), start_data(found.target))]])
 
 
+SURVEY_BUTTONS = ("svs:", "sva:", "svg:")
+
+
+async def survey_answers(db: Database, updates: Sequence[dict[str, Any]]) -> set[int]:
+    """The updates that carry a survey answer (a press, or text typed while a survey is
+    open): the pipeline must not store them, since they pair a person with an answer."""
+    private: set[int] = set()
+    typing: dict[int, list[int]] = {}
+    for update in updates:
+        press = update.get("callback_query")
+        if isinstance(press, dict) and str(press.get("data") or "").startswith(SURVEY_BUTTONS):
+            private.add(int(update["update_id"]))
+        message = update.get("message") or update.get("edited_message")
+        if isinstance(message, dict) and isinstance((message.get("from") or {}).get("id"), int):
+            typing.setdefault(message["from"]["id"], []).append(int(update["update_id"]))
+    for person in await surveys.answering_now(db, set(typing)):
+        private.update(typing[person])
+    return private
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     from handlers.dialogs import on_input
+
+    keep_out_of_storage(survey_answers)
 
     register_renderer(SURVEY_KIND, render_survey)
     register_renderer(NUDGE_KIND, render_nudge)

@@ -579,3 +579,29 @@ class Certificate(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)  # bumped on every change told
+
+
+class InboundUpdate(Base):
+    """A Telegram update as it arrived, stored before Telegram is told it was received.
+
+    `status`: "new" until its handlers have run, then "done" (the payload and lane are
+    dropped: they say who wrote what) or "parked" (its handlers kept failing; kept for a look).
+    Done rows stay a while so a second delivery of the same update id changes nothing.
+    """
+
+    __tablename__ = "inbound_updates"
+    __table_args__ = (
+        CheckConstraint("status IN ('new', 'done', 'parked')", name="status_known"),
+        Index("ix_inbound_updates_status", "status"),
+    )
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # Whose updates must be handled in order: the sender (or the chat when there is none).
+    lane: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(8), default="new")
+    # Start-ups that found this update unhandled: bounds an update that kills the process.
+    recoveries: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(100))  # exception type only, no data
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -61,9 +61,11 @@ async def test_a_telegram_failure_after_the_work_is_done_does_not_say_it_failed(
     anna = await onboard(sandbox, 601, "Anna Bērziņa")
     await anna.send(f"/start event_{event_id}")
     await anna.press("📝 Register")
-    # Telegram fails the confirmation itself: the seat is taken, and Anna is told to check.
-    sandbox.api.inject(Fault.SERVER_ERROR, method="editMessageText", chat_id=anna.id)
-    sandbox.api.inject(Fault.SERVER_ERROR, method="sendMessage", chat_id=anna.id)
+    # Telegram fails the confirmation itself, on every try of the press: the seat is taken,
+    # and Anna is told to check.
+    tries = sandbox.settings.update_attempts
+    sandbox.api.inject(Fault.SERVER_ERROR, method="editMessageText", chat_id=anna.id, times=tries)
+    sandbox.api.inject(Fault.SERVER_ERROR, method="sendMessage", chat_id=anna.id, times=tries)
     replies = await anna.press("✅ Yes, register")
     sandbox.errors.clear()
     assert await rows(sandbox, Registration) == 1

@@ -17,11 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 XLSX_DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -106,6 +101,9 @@ def xlsx_bytes(table: Table) -> bytes:
 
 def xlsx_book(tables: Sequence[Table]) -> bytes:
     """One sheet per table, in order (see `xlsx_bytes`)."""
+    # Imported here: openpyxl takes about 25 MB, and most running bots never export.
+    from openpyxl import Workbook
+
     workbook = Workbook()
     first = workbook.active
     assert first is not None
@@ -118,6 +116,9 @@ def xlsx_book(tables: Sequence[Table]) -> bytes:
 
 
 def _fill(sheet, table: Table) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     sheet.title = _sheet_title(table.title)
     bold = Font(bold=True)
     widths = [_width(h) for h in table.headers]
@@ -135,6 +136,8 @@ def _fill(sheet, table: Table) -> None:  # type: ignore[no-untyped-def]
 
 
 def _put(sheet, row: int, column: int, value: Cell):  # type: ignore[no-untyped-def]
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, str):
         text = ILLEGAL_CHARACTERS_RE.sub("", value)

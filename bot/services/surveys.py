@@ -75,6 +75,7 @@ from storage.models import (
     SurveyParticipant,
     SurveyResponse,
     SurveyTemplate,
+    User,
 )
 from storage.models import Session as EventSession
 
@@ -853,3 +854,18 @@ def _as_int(item: tuple[str, object]) -> int:
 
 async def leave(db: async_sessionmaker[AsyncSession], person: Person) -> None:
     await dialogs.close_dialog(db, person.id, SURVEY_DIALOG)
+
+
+async def answering_now(db: async_sessionmaker[AsyncSession], telegram_ids: set[int]) -> set[int]:
+    """Which of these people have a survey open for typed answers (their next text is an
+    answer, which must never be kept together with who typed it)."""
+    if not telegram_ids:
+        return set()
+    async with db() as session:
+        return set(
+            await session.scalars(
+                select(User.telegram_id)
+                .join(Dialog, Dialog.user_id == User.id)
+                .where(User.telegram_id.in_(telegram_ids), Dialog.name == SURVEY_DIALOG)
+            )
+        )

@@ -1,0 +1,386 @@
+"""From Telegram to the handlers: store every update first, then handle it.
+
+    getUpdates -> store (one transaction per batch) -> only then ask for the next batch
+               -> lanes: one per sender, in arrival order; up to UPDATE_CONCURRENCY
+                  updates handled at once across lanes
+               -> Application.process_update -> mark done (many at once in one commit)
+
+Telegram treats an update as received when the next getUpdates asks past it, so an update
+is never confirmed before it is in the database. What was stored but not handled when the
+process stopped is handled at the next start. A second delivery of a stored update id is
+ignored. An update whose handlers keep failing is tried UPDATE_ATTEMPTS times, then
+parked (its row stays, with the error's type) and the sender's next updates go on.
+
+Handlers of one sender never overlap, so a dialog sees its answers in the order they were
+typed. Different senders run concurrently; what they share (seats, the FAQ, surveys) is
+guarded by the database (write transactions, unique keys), not by running one at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from storage import inbox
+from storage.batching import GroupCommit
+from storage.db import Database
+from storage.inbox import Stored
+
+log = logging.getLogger(__name__)
+
+PIPELINE_KEY = "pipeline"
+POLL_TIMEOUT = 10  # seconds a getUpdates may wait for something to arrive
+POLL_LIMIT = 100
+RETRY_DELAYS = (0.2, 1.0, 3.0)  # before the 2nd, 3rd, later attempts
+MAX_RECOVERIES = 3  # starts that find an update unhandled before it is parked
+KEEP_HANDLED = timedelta(days=2)  # Telegram redelivers an unconfirmed update for a day
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Attempt:
+    """The handling of one update, as the error handler sees it."""
+
+    final: bool
+    task: asyncio.Task[Any] | None
+    failure: BaseException | None = None
+
+
+_attempt: ContextVar[Attempt | None] = ContextVar("update_attempt", default=None)
+
+
+def note_failure(error: BaseException | None) -> bool:
+    """Called by the error handler. Returns True when the user should be told: on the
+    last attempt, or for an update handled outside the pipeline."""
+    attempt = _attempt.get()
+    # A task started while handling inherits the variable; its errors are its own.
+    if attempt is None or attempt.task is not asyncio.current_task():
+        return True
+    attempt.failure = error
+    return attempt.final
+
+
+# Features whose updates must never be stored (anonymous survey answers: the raw update
+# pairs the person with the answer) register a check here. It gets the database and a
+# batch of raw updates and returns the ids of those to keep out of the database: they are
+# handled from memory, and a crash before they are handled loses them (the person can
+# press or type again). A stored placeholder keeps the update id for duplicates.
+PrivateCheck = Callable[[Database, Sequence[dict[str, Any]]], Awaitable[set[int]]]
+_private_checks: list[PrivateCheck] = []
+REDACTED = "redacted"
+
+
+def keep_out_of_storage(check: PrivateCheck) -> None:
+    if check not in _private_checks:
+        _private_checks.append(check)
+
+
+def lane_of(raw: dict[str, Any]) -> int | None:
+    """Whose order this update belongs to: the sender, else the chat."""
+    for key, content in raw.items():
+        if key == "update_id" or not isinstance(content, dict):
+            continue
+        for field in ("from", "user"):
+            person = content.get(field)
+            if isinstance(person, dict) and isinstance(person.get("id"), int):
+                return person["id"]
+        chat = content.get("chat")
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+            return chat["id"]
+    return None
+
+
+def kind_of(payload: str) -> str:
+    """The update's kind (message, callback_query...) for logs: never its content."""
+    with contextlib.suppress(ValueError, AttributeError):
+        for key in json.loads(payload):
+            if key != "update_id":
+                return str(key)
+    return "unreadable"
+
+
+async def _finish_batch(session: AsyncSession, requests: Sequence[int]) -> list[Exception | None]:
+    await inbox.finish(session, requests, now())
+    return [None] * len(requests)
+
+
+_Queued = tuple[Stored, dict[str, Any] | None, asyncio.Future[str]]
+
+
+class Pipeline:
+    def __init__(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        db: Database,
+        *,
+        concurrency: int,
+        attempts: int,
+    ) -> None:
+        self.application = application
+        self.db = db
+        self.attempts = attempts
+        self._slots = asyncio.Semaphore(concurrency)
+        self._max_waiting = max(4 * concurrency, POLL_LIMIT)
+        self._lanes: dict[object, deque[_Queued]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._finisher: GroupCommit[int, None] = GroupCommit(_finish_batch)
+        self.waiting = 0  # accepted, not yet handled
+        self._room = asyncio.Event()
+        self._room.set()
+
+    # -- intake ------------------------------------------------------------------------
+
+    async def accept(self, raw_updates: Sequence[dict[str, Any]]) -> list[asyncio.Future[str]]:
+        """Store updates (ignoring ids already stored) and queue the new ones. Returns a
+        future per new update that says "done" or "parked" once it is handled."""
+        private: set[int] = set()
+        for check in _private_checks:
+            private |= await check(self.db, raw_updates)
+        arrivals = [
+            Stored(
+                int(raw["update_id"]),
+                lane_of(raw),
+                json.dumps({"update_id": raw["update_id"], REDACTED: True})
+                if int(raw["update_id"]) in private
+                else json.dumps(raw, ensure_ascii=False),
+            )
+            for raw in raw_updates
+        ]
+        fresh = await inbox.store(self.db, arrivals, now())
+        parsed: dict[int, dict[str, Any]] = {}
+        for raw in raw_updates:
+            parsed.setdefault(int(raw["update_id"]), raw)
+        return [self.submit(stored, parsed[stored.update_id]) for stored in fresh]
+
+    async def recover(self) -> int:
+        """Queue what an earlier run stored but did not handle; forget old handled rows."""
+        await inbox.prune(self.db, now() - KEEP_HANDLED)
+        waiting, parked = await inbox.recover(self.db, MAX_RECOVERIES, now())
+        if parked:
+            log.error("Parked %d update(s) found unhandled at %d starts", parked, MAX_RECOVERIES)
+        for stored in waiting:
+            self.submit(stored)
+        if waiting:
+            log.info("Handling %d update(s) left from the previous run", len(waiting))
+        return len(waiting)
+
+    async def poll(self, stop: asyncio.Event) -> None:
+        """Long polling until `stop` is set. Asks for the next batch only after storing
+        this one: that is what confirms it to Telegram."""
+        offset: int | None = None
+        failures = 0
+        bot = self.application.bot
+        while not stop.is_set():
+            await self._room.wait()  # a long backlog waits at Telegram, not in memory
+            try:
+                # The raw answer, not Bot.get_updates: that parses the whole batch first,
+                # and one update it cannot parse would stop polling for good. Here each
+                # update is stored as it came; one that cannot be read is parked alone.
+                raw = await bot._post(
+                    "getUpdates",
+                    {
+                        "offset": offset,
+                        "timeout": POLL_TIMEOUT,
+                        "limit": POLL_LIMIT,
+                        "allowed_updates": Update.ALL_TYPES,
+                    },
+                    read_timeout=POLL_TIMEOUT + 10,
+                )
+                if raw:
+                    await self.accept(raw)
+                    offset = max(int(update["update_id"]) for update in raw) + 1
+                failures = 0
+            except InvalidToken:
+                raise
+            except RetryAfter as error:
+                await _sleep_or_stop(stop, _seconds(error.retry_after))
+            except (TelegramError, OSError) as error:
+                failures += 1
+                log.warning("Polling failed (%s); trying again", type(error).__name__)
+                await _sleep_or_stop(stop, min(30.0, 0.5 * 2 ** min(failures, 6)))
+            except Exception:
+                failures += 1
+                log.exception("Could not store updates; asking for them again")
+                await _sleep_or_stop(stop, min(30.0, 0.5 * 2 ** min(failures, 6)))
+
+    # -- processing --------------------------------------------------------------------
+
+    def submit(self, stored: Stored, raw: dict[str, Any] | None = None) -> asyncio.Future[str]:
+        """Queue a stored update in its sender's lane; `raw`: its JSON, already parsed."""
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        key: object = stored.lane if stored.lane is not None else ("update", stored.update_id)
+        lane = self._lanes.get(key)
+        self._count(+1)
+        if lane is None:
+            lane = self._lanes[key] = deque()
+            lane.append((stored, raw, future))
+            task = asyncio.create_task(self._run_lane(key, lane), name=f"lane:{stored.update_id}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        else:
+            lane.append((stored, raw, future))
+        return future
+
+    def _count(self, change: int) -> None:
+        self.waiting += change
+        if self.waiting >= self._max_waiting:
+            self._room.clear()
+        else:
+            self._room.set()
+
+    async def _run_lane(self, key: object, lane: deque[_Queued]) -> None:
+        try:
+            while lane:
+                stored, raw, future = lane[0]
+                outcome = await self._handle(stored, raw)
+                lane.popleft()
+                self._count(-1)
+                if not future.done():
+                    future.set_result(outcome)
+        finally:
+            if self._lanes.get(key) is lane:
+                del self._lanes[key]
+            for _, _, future in lane:  # cancelled at shutdown: still stored, handled next start
+                self._count(-1)
+                future.cancel()
+
+    async def _handle(self, stored: Stored, raw: dict[str, Any] | None) -> str:
+        if raw is None and REDACTED in json.loads(stored.payload):
+            log.info(
+                "Update %d was kept out of storage and is gone after a restart", stored.update_id
+            )
+            await self._mark_done(stored.update_id)
+            return inbox.DONE
+        for number in range(1, self.attempts + 1):
+            # The slot is held until the update is marked done (or parked): at any moment
+            # at most UPDATE_CONCURRENCY updates are started and not yet recorded, which
+            # bounds what a crash can make run twice.
+            async with self._slots:
+                failure = await self._try(stored, raw, final=number == self.attempts)
+                if failure is None or isinstance(failure, Forbidden):
+                    await self._mark_done(stored.update_id)  # Forbidden: blocked, no one to answer
+                    return inbox.DONE
+                kind = kind_of(stored.payload)
+                if number == self.attempts:
+                    log.error(
+                        "Update %d (%s) parked after %d attempt(s): %s",
+                        stored.update_id,
+                        kind,
+                        number,
+                        type(failure).__name__,
+                    )
+                    await self._park(stored.update_id, type(failure).__name__)
+                    return inbox.PARKED
+            log.warning(
+                "Update %d (%s) failed (%s); trying again",
+                stored.update_id,
+                kind,
+                type(failure).__name__,
+            )
+            await asyncio.sleep(RETRY_DELAYS[min(number, len(RETRY_DELAYS)) - 1])
+        raise AssertionError("unreachable")
+
+    async def _try(
+        self, stored: Stored, raw: dict[str, Any] | None, *, final: bool
+    ) -> BaseException | None:
+        """One attempt; returns what failed, if anything (a handler's error included)."""
+        attempt = Attempt(final=final, task=asyncio.current_task())
+        token = _attempt.set(attempt)
+        try:
+            data = raw if raw is not None else json.loads(stored.payload)
+            await self.application.process_update(Update.de_json(data, self.application.bot))
+        except Exception as error:
+            attempt.failure = error
+        finally:
+            _attempt.reset(token)
+        return attempt.failure
+
+    async def _mark_done(self, update_id: int) -> None:
+        try:
+            await self._finisher.submit(self.db, update_id)
+        except Exception:  # handled; it will be handled again after a restart
+            log.exception("Could not mark update %d handled", update_id)
+
+    async def _park(self, update_id: int, error: str) -> None:
+        try:
+            await inbox.park(self.db, update_id, error, now())
+        except Exception:
+            log.exception("Could not park update %d", update_id)
+
+    async def drain(self, within: float) -> bool:
+        """Wait for queued updates to be handled; cancel what is left after `within` s
+        (it stays stored and is handled at the next start). True if all were handled."""
+        if not self._tasks:
+            return True
+        _, pending = await asyncio.wait(set(self._tasks), timeout=within)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+            log.info(
+                "Stopped with %d sender(s) still waiting; handled at the next start", len(pending)
+            )
+        return not pending
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+def pipeline_of(application: Application) -> Pipeline:  # type: ignore[type-arg]
+    return application.bot_data[PIPELINE_KEY]
+
+
+def install(application: Application, db: Database, *, concurrency: int, attempts: int) -> Pipeline:  # type: ignore[type-arg]
+    pipeline = Pipeline(application, db, concurrency=concurrency, attempts=attempts)
+    application.bot_data[PIPELINE_KEY] = pipeline
+    return pipeline
+
+
+async def serve(application: Application, stop: asyncio.Event, drain_within: float = 20.0) -> None:  # type: ignore[type-arg]
+    """Run the bot until `stop` is set: what `kopiena run` does instead of run_polling."""
+    from bot.app import on_shutdown, on_startup, on_stop  # the Application's hooks
+
+    await application.initialize()
+    try:
+        await application.bot.delete_webhook(drop_pending_updates=False)
+        await on_startup(application)
+        await application.start()
+        pipeline = pipeline_of(application)
+        await pipeline.recover()
+        poller = asyncio.create_task(pipeline.poll(stop), name="polling")
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({poller, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stop.set()
+        if poller.done():
+            poller.result()  # InvalidToken or a bug: raise it
+        poller.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await poller
+        await pipeline.drain(drain_within)
+        await application.stop()
+        await on_stop(application)
+    finally:
+        await application.shutdown()
+        await on_shutdown(application)
