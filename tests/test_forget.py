@@ -23,6 +23,7 @@ from storage.models import (
     Attendance,
     CheckinAttempts,
     Delivery,
+    InboundUpdate,
     Registration,
     SurveyParticipant,
     User,
@@ -244,3 +245,27 @@ async def test_retention_is_off_by_default(sandbox: Sandbox, clock: Clock) -> No
     assert sandbox.application is not None
     assert await apply_retention(sandbox.application) == 0
     assert await count(sandbox, User, telegram_id=901) == 1
+
+
+async def test_forget_removes_the_persons_parked_updates(sandbox: Sandbox) -> None:
+    anna = await onboard(sandbox, 601, "Anna Bērziņa")
+    ilze = await onboard(sandbox, 602, "Ilze Liepa")
+    async with db(sandbox).begin() as session:
+        for update_id, person in ((900_001, anna), (900_002, ilze)):
+            session.add(
+                InboundUpdate(
+                    update_id=update_id,
+                    lane=person.id,
+                    payload=json.dumps({"text": f"{person.id} wrote this"}),
+                    status="parked",
+                )
+            )
+    await anna.send("/forget")
+    await anna.press("🗑 Yes, delete")
+    async with db(sandbox)() as session:
+        left = list(
+            await session.scalars(
+                select(InboundUpdate.lane).where(InboundUpdate.status == "parked")
+            )
+        )
+    assert left == [ilze.id]

@@ -26,6 +26,7 @@ from storage.models import (
     FaqEntry,
     FaqQuestion,
     FaqVote,
+    InboundUpdate,
     Registration,
     ReminderMute,
     RoleAudit,
@@ -247,6 +248,12 @@ async def forget_user(db: Database, user_id: int, now: datetime | None = None) -
         if user is None:
             return Forgotten(None, [])
         telegram_id = user.telegram_id
+        # Updates parked after failing keep their content (name, text) for a look: not theirs.
+        await session.execute(
+            delete(InboundUpdate).where(
+                InboundUpdate.lane == telegram_id, InboundUpdate.status == "parked"
+            )
+        )
         promoted = await _end_registrations(session, user.id, now)
         await _keep_history_anonymously(session, user.id, now)
         await session.execute(
