@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -151,3 +153,12 @@ async def members(sandbox: Sandbox, first_id: int, count: int) -> list[SandboxUs
     return [
         sandbox.user(first_id + i, f"Dalībnieks{i + 1}", language_code="en") for i in range(count)
     ]
+
+
+async def wait_for(condition: Callable[[], bool], limit: float = 90.0) -> None:
+    """Poll `condition` until it holds; fail after `limit` seconds (a hang, not a timing)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while not condition():
+        assert loop.time() < deadline, "timed out waiting"
+        await asyncio.sleep(0.05)

@@ -8,7 +8,6 @@ import os
 import signal
 import sys
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,19 +17,12 @@ from bot.runtime import Runtime
 from storage.migrate import upgrade
 from storage.models import Announcement, Event, Registration, User, UserRole
 from storage.models import Session as EventSession
+from tests.helpers import wait_for
 from tests.test_config import GOOD_TOKEN
 
 PEOPLE = 120
 RATE = 20  # messages per second: the broadcast takes about six seconds
 TEXT = "Rīt nodarbība sāksies stundu vēlāk."
-
-
-async def wait_for(condition: Callable[[], bool], limit: float = 60.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
-    while not condition():
-        assert loop.time() < deadline, "timed out waiting"
-        await asyncio.sleep(0.05)
 
 
 async def prepare(database_url: str) -> None:

@@ -10,7 +10,6 @@ import re
 import signal
 import sys
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,19 +22,12 @@ from bot.runtime import Runtime
 from storage.migrate import upgrade
 from storage.models import Event, InboundUpdate, Registration, User
 from storage.models import Session as EventSession
+from tests.helpers import wait_for
 from tests.test_config import GOOD_TOKEN
 
 PEOPLE = 200
 SEATS = 50
 FIRST_ID = 50_000
-
-
-async def wait_for(condition: Callable[[], bool], limit: float = 90.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
-    while not condition():
-        assert loop.time() < deadline, "timed out waiting"
-        await asyncio.sleep(0.05)
 
 
 async def prepare(database_url: str) -> int:

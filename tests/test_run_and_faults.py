@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,16 +16,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.fakeapi import FakeBotApi, Fault
 from bot.sandbox import SANDBOX_TOKEN
 from storage.migrate import alembic_config
+from tests.helpers import wait_for
 
 from .test_config import GOOD_TOKEN
-
-
-async def wait_for(condition: Callable[[], bool], limit: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
-    while not condition():
-        assert loop.time() < deadline, "timed out waiting"
-        await asyncio.sleep(0.05)
 
 
 def text_update(update_id: int, user_id: int, text: str) -> dict:
