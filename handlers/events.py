@@ -202,9 +202,8 @@ def card_buttons(
 
 async def show_card(update: Update, context: Context, event_id: int, *, edit: bool) -> None:
     person, tr = await who(update, context)
-    event = await events_service.event_for(context.runtime.db, person, event_id)
+    event, standing = await registration.event_and_standing(context.runtime.db, person, event_id)
     now = context.runtime.clock()
-    standing = await registration.standing(context.runtime.db, person, event)
     text = card_text(tr, event, person, context.bot.username, standing, now)
     await say(update, text, card_buttons(tr, event, person, standing, now), edit=edit)
 
@@ -262,11 +261,10 @@ async def open_event_link(update: Update, context: Context, argument: str) -> No
 async def ask_to_register(update: Update, context: Context) -> None:
     assert context.matches
     person, tr = await who(update, context)
-    event = await events_service.event_for(
+    event, standing = await registration.event_and_standing(
         context.runtime.db, person, int(context.matches[0].group(1))
     )
     registration.check_open(event, context.runtime.clock())
-    standing = await registration.standing(context.runtime.db, person, event)
     title = escape(event.title)
     rows: Buttons
     if standing.status is not None:

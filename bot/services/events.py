@@ -198,9 +198,14 @@ async def event_for(
     """An event as this person may see it: drafts only for their staff."""
     async with db() as session:
         event = await view(session, event_id)
+    check_visible(person, event)
+    return event
+
+
+def check_visible(person: Person, event: EventView) -> None:
+    """Drafts exist only for their staff."""
     if event.status == EventStatus.DRAFT and not can_staff(person, event):
         raise NotFound(N_("This event does not exist."))
-    return event
 
 
 async def upcoming(

@@ -25,6 +25,7 @@ from bot.services.events import (
     EventStatus,
     EventView,
     RegStatus,
+    check_visible,
     require_manage,
     view,
 )
@@ -479,27 +480,33 @@ class Standing:
     municipality_full: bool  # their municipality has used up its seats
 
 
-async def standing(
-    db: async_sessionmaker[AsyncSession], person: Person, event: EventView
-) -> Standing:
+async def event_and_standing(
+    db: async_sessionmaker[AsyncSession], person: Person, event_id: int
+) -> tuple[EventView, Standing]:
+    """An event as this person may see it (`events.event_for`) and where they stand with
+    it, read in one session: every card view and register press needs both."""
     async with db() as session:
-        row = await session.scalar(
-            select(Registration).where(
-                Registration.event_id == event.id, Registration.user_id == person.id
+        event = await view(session, event_id)
+        check_visible(person, event)
+        return event, await _standing(session, person, event)
+
+
+async def _standing(session: AsyncSession, person: Person, event: EventView) -> Standing:
+    row = await session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id, Registration.user_id == person.id
+        )
+    )
+    municipality_full = False
+    if event.municipality_limit and person.municipality:
+        here = await session.scalar(
+            select(func.count()).where(
+                Registration.event_id == event.id,
+                Registration.status == RegStatus.CONFIRMED.value,
+                Registration.municipality == person.municipality,
             )
         )
-        municipality_full = False
-        if event.municipality_limit and person.municipality:
-            here = await session.scalar(
-                select(func.count()).where(
-                    Registration.event_id == event.id,
-                    Registration.status == RegStatus.CONFIRMED.value,
-                    Registration.municipality == person.municipality,
-                )
-            )
-            municipality_full = (here or 0) >= event.municipality_limit
-        if row is None or row.status not in ACTIVE:
-            return Standing(None, None, None, municipality_full)
-        return Standing(
-            row.id, RegStatus(row.status), await _position(session, row), municipality_full
-        )
+        municipality_full = (here or 0) >= event.municipality_limit
+    if row is None or row.status not in ACTIVE:
+        return Standing(None, None, None, municipality_full)
+    return Standing(row.id, RegStatus(row.status), await _position(session, row), municipality_full)
