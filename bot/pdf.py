@@ -11,14 +11,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import segno
 from babel.dates import format_skeleton
-from fpdf import FPDF, FontFace
 
 from bot.i18n import Translator
 from bot.services.certificates import CertificateView, format_code
 from bot.services.learning_record import RecordYear
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONT = Path(__file__).parent / "data" / "fonts" / "DejaVuSans-subset.ttf"
 FAMILY = "DejaVu"
@@ -52,6 +54,8 @@ def hours(tr: Translator, value: float) -> str:
 @cache
 def _qr_runs(link: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
     """The QR matrix as horizontal runs of dark modules: (row, first column, length)."""
+    import segno
+
     matrix = segno.make(link, error="m").matrix
     runs = []
     for y, row in enumerate(matrix):
@@ -76,6 +80,9 @@ def _qr(pdf: FPDF, link: str, x: float, y: float, size: float) -> None:
 
 
 def _document(orientation: str, title: str) -> FPDF:
+    # Imported when a PDF is drawn: fpdf2 and its font tools take memory every bot pays.
+    from fpdf import FPDF
+
     pdf = FPDF(orientation=orientation, unit="mm", format="A4")
     pdf.set_title(title)
     pdf.set_creator("Kopiena")
@@ -179,6 +186,8 @@ def record_pdf(
     made_at: datetime,
 ) -> bytes:
     """The learning record: hours attended by year, each training and its certificate."""
+    from fpdf import FontFace
+
     pdf = _document("P", tr._("Learning record"))
     pdf.set_font(FAMILY, size=20)
     pdf.set_text_color(*ACCENT)
