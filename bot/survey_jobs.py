@@ -4,14 +4,13 @@ outbox rows (idempotent by their dedupe keys); the dispatcher sends them."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
 from bot.runtime import RUNTIME_KEY, Runtime
-from bot.services import survey_chart, surveys
+from bot.services import surveys
 from bot.services.survey_templates import ensure_default_template
 
 log = logging.getLogger(__name__)
@@ -38,7 +37,6 @@ async def start_survey_planner(application: Application) -> None:  # type: ignor
     runtime: Runtime = application.bot_data[RUNTIME_KEY]
     await ensure_default_template(runtime.db)
     await plan_surveys(application)
-    asyncio.get_running_loop().run_in_executor(None, survey_chart.warm_up)
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             _tick,

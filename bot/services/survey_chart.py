@@ -43,12 +43,6 @@ def _wrap(text: str, width: int = 48, lines: int = 3) -> str:
     return "\n".join(wrapped)
 
 
-def warm_up() -> None:
-    """Import matplotlib and draw an empty figure once, so the first /results chart does
-    not make its reader wait for it (about 0.7 s). Run in a thread at start-up."""
-    render("", [])
-
-
 def render(
     title: str, bars: Sequence[Bars], trend: Trend | None = None, *, decimal: str = "."
 ) -> bytes:
