@@ -361,24 +361,27 @@ class Dispatcher:
             if self.stopping:
                 _release(recorder, item)
                 return
-            if not await self.limiter.acquire(item.chat_id, lambda: self.stopping):
+            send = await self.limiter.acquire(item.chat_id, lambda: self.stopping)
+            if send is None:
                 continue  # stopping: back to the queue (above)
             if item.chat_id in runtime.forgotten_chats:  # /forget while it was in flight
+                send.done()
                 recorder.record(item.id, status="cancelled")
                 return
             try:
-                if outgoing.document is not None:
-                    filename, content = outgoing.document
-                    await self.application.bot.send_document(
-                        item.chat_id,
-                        InputFile(content, filename=filename),
-                        caption=outgoing.text,
-                        reply_markup=reply_markup,
-                    )
-                else:
-                    await self.application.bot.send_message(
-                        item.chat_id, outgoing.text, reply_markup=reply_markup
-                    )
+                with send:  # it counts in the limiter's window until its answer is back
+                    if outgoing.document is not None:
+                        filename, content = outgoing.document
+                        await self.application.bot.send_document(
+                            item.chat_id,
+                            InputFile(content, filename=filename),
+                            caption=outgoing.text,
+                            reply_markup=reply_markup,
+                        )
+                    else:
+                        await self.application.bot.send_message(
+                            item.chat_id, outgoing.text, reply_markup=reply_markup
+                        )
             except RetryAfter as error:
                 seconds = _retry_after(error)
                 self.limiter.pause(seconds)
