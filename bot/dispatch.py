@@ -4,7 +4,8 @@ The job queue only wakes it (at start-up, every minute, and at the next due time
 database says what is due. Rows are claimed (status 'sending') before sending, so two
 wake-ups never send the same row; rows left 'sending' by a crash go back to 'pending' at
 start-up, so at most the messages in flight at the crash may repeat (sent, but their
-result not yet written: results are written in small batches, every quarter second).
+result not yet written: each worker waits until its result is written before it takes
+the next row, and the results of workers that finish together share one transaction).
 
 Sending goes through `BroadcastLimiter` (bot/limiter.py): the overall rate is the
 BROADCAST_RATE setting, one message per second per chat, and a 429 pauses every
@@ -50,8 +51,7 @@ TRIES = 3
 BACKOFF = 0.5  # seconds before the first retry in a claim; doubles each time
 LATER = timedelta(minutes=1)  # after a claim's tries failed: next claim after LATER * attempts
 MAX_PAUSES = 5  # 429s for one message in one claim before it goes back to the queue
-FLUSH_EVERY = 0.25  # seconds; results are written at least this often
-FLUSH_SIZE = 100
+COMMIT_TRIES = 3  # writing a batch of results (a locked database): then give up
 WAKE_EVERY = timedelta(minutes=1)
 DISPATCHER_KEY = "dispatcher"
 NEXT_WAKE = "dispatcher-next"
@@ -198,45 +198,65 @@ async def _claim(runtime: Runtime, now: datetime, limit: int = BATCH) -> list[_I
 
 
 class _Recorder:
-    """Results waiting to be written, written together (one transaction per batch)."""
+    """Results written together: a group commit that each worker waits for.
+
+    A worker records its result, then `commit()`s before it takes the next row; the
+    results of every worker that finished meanwhile go into the same transaction. So a
+    crash can repeat only the sends that were in flight, at most one per worker.
+    """
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.sent: list[int] = []
         self.other: list[tuple[int, dict[str, Any]]] = []
         self.sent_total = 0
+        self._recorded = 0  # results recorded so far
+        self._committed = 0  # of which written
         self._lock = asyncio.Lock()
 
     def record(self, delivery_id: int, **values: Any) -> None:
+        self._recorded += 1
         if values.get("status") == "sent" and len(values) == 1:
             self.sent.append(delivery_id)
             self.sent_total += 1
         else:
             self.other.append((delivery_id, values))
 
-    def __len__(self) -> int:
-        return len(self.sent) + len(self.other)
-
-    async def flush(self, *, wait: bool = True) -> None:
-        """Write what is waiting; `wait=False` leaves it to a flush already running."""
-        if not wait and self._lock.locked():
-            return
+    async def commit(self) -> None:
+        """Return once every result recorded before this call is written."""
+        target = self._recorded
         async with self._lock:
-            sent, other = self.sent, self.other
-            if not sent and not other:
-                return
+            if self._committed >= target:
+                return  # a commit that finished meanwhile wrote it
+            upto, sent, other = self._recorded, self.sent, self.other
             self.sent, self.other = [], []
-            async with self.runtime.db.begin() as session:
-                if sent:
-                    await session.execute(
-                        update(Delivery)
-                        .where(Delivery.id.in_(sent))
-                        .values(status="sent", sent_at=self.runtime.clock(), last_error=None)
-                    )
-                for delivery_id, values in other:
-                    await session.execute(
-                        update(Delivery).where(Delivery.id == delivery_id).values(**values)
-                    )
+            for attempt in range(COMMIT_TRIES):
+                try:
+                    await self._write(sent, other)
+                    break
+                except Exception:
+                    if attempt + 1 == COMMIT_TRIES:
+                        log.exception(
+                            "Results of %d delivery(ies) could not be written; they stay "
+                            "'sending' and are taken again once their claim expires",
+                            len(sent) + len(other),
+                        )
+                        raise
+                    await asyncio.sleep(BACKOFF * 2**attempt)
+            self._committed = upto
+
+    async def _write(self, sent: list[int], other: list[tuple[int, dict[str, Any]]]) -> None:
+        async with self.runtime.db.begin() as session:
+            if sent:
+                await session.execute(
+                    update(Delivery)
+                    .where(Delivery.id.in_(sent))
+                    .values(status="sent", sent_at=self.runtime.clock(), last_error=None)
+                )
+            for delivery_id, values in other:
+                await session.execute(
+                    update(Delivery).where(Delivery.id == delivery_id).values(**values)
+                )
 
 
 def _release(recorder: _Recorder, item: _Item) -> None:
@@ -284,15 +304,15 @@ class Dispatcher:
             workers = [
                 asyncio.create_task(self._worker(queue, recorder)) for _ in range(self.workers)
             ]
-            ticker = asyncio.create_task(self._flush_often(recorder))
             try:
                 await self._feed(queue, recorder)
                 await queue.join()
             finally:
-                for task in (*workers, ticker):
+                for task in workers:
                     task.cancel()
-                await asyncio.gather(*workers, ticker, return_exceptions=True)
-                await recorder.flush()
+                await asyncio.gather(*workers, return_exceptions=True)
+                with contextlib.suppress(Exception):
+                    await recorder.commit()
             return recorder.sent_total
 
     async def _feed(self, queue: asyncio.Queue[_Item], recorder: _Recorder) -> None:
@@ -311,33 +331,31 @@ class Dispatcher:
                 # Let what is in flight finish, then look once more: hooks may have
                 # something new (an announcement's report once its last message is out).
                 await queue.join()
-                await recorder.flush()
                 drained = True
                 continue
             drained = False
             for item in claimed:
                 await queue.put(item)
 
-    async def _flush_often(self, recorder: _Recorder) -> None:
-        while True:
-            await asyncio.sleep(FLUSH_EVERY)
-            await recorder.flush()
-
     async def _worker(self, queue: asyncio.Queue[_Item], recorder: _Recorder) -> None:
         while True:
             item = await queue.get()
             try:
-                if self.stopping:
-                    _release(recorder, item)
-                else:
-                    await self._deliver(item, recorder)
-            except Exception:
-                log.exception("Delivery %s could not be sent", item.id)
-                recorder.record(item.id, status="failed", last_error="internal error")
+                await self._handle(item, recorder)
+                with contextlib.suppress(Exception):  # logged by the recorder
+                    await recorder.commit()  # written before this worker takes the next row
             finally:
                 queue.task_done()
-            if len(recorder) >= FLUSH_SIZE:
-                await recorder.flush(wait=False)
+
+    async def _handle(self, item: _Item, recorder: _Recorder) -> None:
+        try:
+            if self.stopping:
+                _release(recorder, item)
+            else:
+                await self._deliver(item, recorder)
+        except Exception:
+            log.exception("Delivery %s could not be sent", item.id)
+            recorder.record(item.id, status="failed", last_error="internal error")
 
     async def _deliver(self, item: _Item, recorder: _Recorder) -> None:
         runtime = self.runtime
