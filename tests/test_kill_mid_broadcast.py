@@ -93,6 +93,7 @@ async def test_a_killed_broadcast_is_finished_by_the_next_start(tmp_path: Path) 
         "TELEGRAM_API_BASE_URL": root,
         "DATABASE_URL": database_url,
         "BROADCAST_RATE": str(RATE),
+        "OUTBOX_LEASE_SECONDS": "3",  # the killed process's claims are taken after that
         "LOG_LEVEL": "WARNING",
     }
 
