@@ -1,11 +1,15 @@
 """The dispatcher: sends what the outbox says is due, and records every result.
 
 The job queue only wakes it (at start-up, every minute, and at the next due time); the
-database says what is due. Rows are claimed (status 'sending') before sending, so two
-wake-ups never send the same row; rows left 'sending' by a crash go back to 'pending' at
-start-up, so at most the messages in flight at the crash may repeat (sent, but their
-result not yet written: each worker waits until its result is written before it takes
-the next row, and the results of workers that finish together share one transaction).
+database says what is due. Rows are claimed before sending (status 'sending'), and a
+claim is a lease: it names its owner (one running dispatcher) and lasts until
+`lease_until`, which the owner renews while its pass runs. Claims take only pending rows
+and rows whose lease has run out, with a conditional UPDATE (and FOR UPDATE SKIP LOCKED
+on PostgreSQL), so two wake-ups or two instances never send the same row, and a start-up
+takes back only expired leases, never another live instance's rows. At most the
+messages in flight at a crash may repeat (sent, but their result not yet written): each
+worker waits until its result is written before it takes the next row, and the results
+of workers that finish together share one transaction.
 
 Sending goes through `BroadcastLimiter` (bot/limiter.py): the overall rate is the
 BROADCAST_RATE setting, one message per second per chat, and a 429 pauses every
