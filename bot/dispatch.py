@@ -1,10 +1,15 @@
 """The dispatcher: sends what the outbox says is due, and records every result.
 
 The job queue only wakes it (at start-up, every minute, and at the next due time); the
-database says what is due. Rows are claimed (status 'sending') before sending, so two
-wake-ups never send the same row; rows left 'sending' by a crash go back to 'pending' at
-start-up, so at most the messages in flight at the crash may repeat (sent, but their
-result not yet written: results are written in small batches, every quarter second).
+database says what is due. Rows are claimed before sending (status 'sending'), and a
+claim is a lease: it names its owner (one running dispatcher) and lasts until
+`lease_until`, which the owner renews while its pass runs. Claims take only pending rows
+and rows whose lease has run out, with a conditional UPDATE (and FOR UPDATE SKIP LOCKED
+on PostgreSQL), so two wake-ups or two instances never send the same row, and a start-up
+takes back only expired leases, never another live instance's rows. At most the
+messages in flight at a crash may repeat (sent, but their result not yet written): each
+worker waits until its result is written before it takes the next row, and the results
+of workers that finish together share one transaction.
 
 Sending goes through `BroadcastLimiter` (bot/limiter.py): the overall rate is the
 BROADCAST_RATE setting, one message per second per chat, and a 429 pauses every
@@ -23,13 +28,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
@@ -43,6 +52,8 @@ from storage.models import Delivery, User
 log = logging.getLogger(__name__)
 
 BATCH = 500
+CLAIM_SECONDS = 5  # at the broadcast rate: how much one claim takes
+RENEWALS = 4  # times a lease is renewed within its length while the pass runs
 HOOKS_EVERY = 5.0  # seconds: hooks run at most this often while a pass keeps claiming
 # Claims of one row (each claim tries TRIES times in a row, with backoff in between).
 MAX_ATTEMPTS = 3
@@ -50,8 +61,7 @@ TRIES = 3
 BACKOFF = 0.5  # seconds before the first retry in a claim; doubles each time
 LATER = timedelta(minutes=1)  # after a claim's tries failed: next claim after LATER * attempts
 MAX_PAUSES = 5  # 429s for one message in one claim before it goes back to the queue
-FLUSH_EVERY = 0.25  # seconds; results are written at least this often
-FLUSH_SIZE = 100
+COMMIT_TRIES = 3  # writing a batch of results (a locked database): then give up
 WAKE_EVERY = timedelta(minutes=1)
 DISPATCHER_KEY = "dispatcher"
 NEXT_WAKE = "dispatcher-next"
@@ -115,13 +125,50 @@ def markup(buttons: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup
     return InlineKeyboardMarkup(rows)
 
 
+def _lease_expired(now: datetime, owner: str | None = None) -> ColumnElement[bool]:
+    """A row claimed by an instance whose lease has run out (it stopped renewing it);
+    with `owner`, not one of that owner's own (its pass still holds them)."""
+    expired = and_(
+        Delivery.status == "sending",
+        or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+    )
+    if owner is None:
+        return expired
+    return and_(expired, or_(Delivery.lease_owner.is_(None), Delivery.lease_owner != owner))
+
+
+def _claimable(now: datetime, owner: str) -> ColumnElement[bool]:
+    due = and_(Delivery.status == "pending", Delivery.due_at <= now)
+    return or_(due, _lease_expired(now, owner))
+
+
 async def recover(runtime: Runtime) -> int:
-    """At start-up: rows a crash left half-sent go back to the queue."""
+    """At start-up: rows whose lease has run out (their sender crashed) go back to the
+    queue; rows another running instance holds stay with it."""
     async with runtime.db.begin() as session:
         result = await session.execute(
-            update(Delivery).where(Delivery.status == "sending").values(status="pending")
+            update(Delivery)
+            .where(_lease_expired(runtime.clock()))
+            .values(status="pending", lease_owner=None, lease_until=None)
+            .execution_options(synchronize_session=False)
         )
         return result.rowcount or 0
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who claims (one running dispatcher) and for how long a claim holds unrenewed."""
+
+    owner: str
+    seconds: float
+
+    @classmethod
+    def new(cls, seconds: float) -> Lease:
+        host = socket.gethostname()[:40]
+        return cls(f"{host}:{os.getpid()}:{secrets.token_hex(3)}", seconds)
+
+    def until(self, now: datetime) -> datetime:
+        return now + timedelta(seconds=self.seconds)
 
 
 @dataclass(frozen=True)
@@ -136,18 +183,25 @@ class _Item:
     due: Due
 
 
-async def _claim(runtime: Runtime, now: datetime, limit: int = BATCH) -> list[_Item]:
-    """Claim due rows; expire the ones whose time has passed, drop forgotten users."""
+async def _claim(runtime: Runtime, lease: Lease, now: datetime, limit: int = BATCH) -> list[_Item]:
+    """Claim due rows (and rows whose lease ran out) for `lease.owner`; expire the ones
+    whose time has passed, drop forgotten users.
+
+    Every UPDATE here repeats the claimable condition, so of two instances that read the
+    same rows only one gets each (on SQLite the write lock orders them; on PostgreSQL
+    the SELECT also skips rows another claim has locked).
+    """
     async with runtime.db.begin() as session:
-        found = (
-            await session.execute(
-                select(Delivery, User.telegram_id, User.language, User.telegram_language)
-                .join(User, User.id == Delivery.user_id)
-                .where(Delivery.status == "pending", Delivery.due_at <= now)
-                .order_by(Delivery.due_at, Delivery.id)
-                .limit(limit)
-            )
-        ).all()
+        query = (
+            select(Delivery, User.telegram_id, User.language, User.telegram_language)
+            .join(User, User.id == Delivery.user_id)
+            .where(_claimable(now, lease.owner))
+            .order_by(Delivery.due_at, Delivery.id)
+            .limit(limit)
+        )
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=Delivery)
+        found = (await session.execute(query)).all()
         if not found:
             return []
         expired, forgotten, items = [], [], []
@@ -179,69 +233,139 @@ async def _claim(runtime: Runtime, now: datetime, limit: int = BATCH) -> list[_I
                     )
                 )
         if expired:
-            await session.execute(
-                update(Delivery).where(Delivery.id.in_(expired)).values(status="expired")
-            )
+            await _update_claimable(session, lease, now, expired, status="expired")
         if forgotten:
-            await session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(forgotten))
-                .values(status="cancelled", last_error="user forgotten")
+            await _update_claimable(
+                session, lease, now, forgotten, status="cancelled", last_error="user forgotten"
             )
-        if items:
-            await session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_([item.id for item in items]))
-                .values(status="sending", attempts=Delivery.attempts + 1)
-            )
-        return items
+        if not items:
+            return []
+        taken = await _update_claimable(
+            session,
+            lease,
+            now,
+            [item.id for item in items],
+            status="sending",
+            attempts=Delivery.attempts + 1,
+            lease_owner=lease.owner,
+            lease_until=lease.until(now),
+        )
+        return [item for item in items if item.id in taken]
+
+
+async def _update_claimable(
+    session: AsyncSession, lease: Lease, now: datetime, ids: list[int], **values: Any
+) -> set[int]:
+    """Change the rows of `ids` that are still claimable; the ids changed."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), _claimable(now, lease.owner))
+        .values(**values)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(result.scalars())
+
+
+async def _give_back(runtime: Runtime, lease: Lease) -> int:
+    """Rows this dispatcher still holds between passes (their result could not be
+    written) go back to the queue."""
+    async with runtime.db.begin() as session:
+        result = await session.execute(
+            update(Delivery)
+            .where(Delivery.status == "sending", Delivery.lease_owner == lease.owner)
+            .values(status="pending", lease_owner=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount or 0
+
+
+async def _renew(runtime: Runtime, lease: Lease) -> int:
+    """Extend the lease on every row this dispatcher holds; how many it holds."""
+    now = runtime.clock()
+    async with runtime.db.begin() as session:
+        result = await session.execute(
+            update(Delivery)
+            .where(Delivery.status == "sending", Delivery.lease_owner == lease.owner)
+            .values(lease_until=lease.until(now))
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount or 0
 
 
 class _Recorder:
-    """Results waiting to be written, written together (one transaction per batch)."""
+    """Results written together: a group commit that each worker waits for.
 
-    def __init__(self, runtime: Runtime) -> None:
+    A worker records its result, then `commit()`s before it takes the next row; the
+    results of every worker that finished meanwhile go into the same transaction. So a
+    crash can repeat only the sends that were in flight, at most one per worker.
+    """
+
+    def __init__(self, owner: Dispatcher, runtime: Runtime) -> None:
+        self.owner = owner
         self.runtime = runtime
         self.sent: list[int] = []
         self.other: list[tuple[int, dict[str, Any]]] = []
         self.sent_total = 0
+        self._recorded = 0  # results recorded so far
+        self._committed = 0  # of which written
         self._lock = asyncio.Lock()
 
     def record(self, delivery_id: int, **values: Any) -> None:
+        self._recorded += 1
         if values.get("status") == "sent" and len(values) == 1:
             self.sent.append(delivery_id)
             self.sent_total += 1
         else:
             self.other.append((delivery_id, values))
 
-    def __len__(self) -> int:
-        return len(self.sent) + len(self.other)
-
-    async def flush(self, *, wait: bool = True) -> None:
-        """Write what is waiting; `wait=False` leaves it to a flush already running."""
-        if not wait and self._lock.locked():
-            return
+    async def commit(self) -> None:
+        """Return once every result recorded before this call is written."""
+        target = self._recorded
         async with self._lock:
-            sent, other = self.sent, self.other
-            if not sent and not other:
-                return
+            if self._committed >= target:
+                return  # a commit that finished meanwhile wrote it
+            upto, sent, other = self._recorded, self.sent, self.other
             self.sent, self.other = [], []
-            async with self.runtime.db.begin() as session:
-                if sent:
-                    await session.execute(
-                        update(Delivery)
-                        .where(Delivery.id.in_(sent))
-                        .values(status="sent", sent_at=self.runtime.clock(), last_error=None)
-                    )
-                for delivery_id, values in other:
-                    await session.execute(
-                        update(Delivery).where(Delivery.id == delivery_id).values(**values)
-                    )
+            for attempt in range(COMMIT_TRIES):
+                try:
+                    await self._write(sent, other)
+                    break
+                except Exception:
+                    if attempt + 1 == COMMIT_TRIES:
+                        self.owner.unwritten = True
+                        log.exception(
+                            "Results of %d delivery(ies) could not be written; they stay "
+                            "'sending' until the next pass puts them back in the queue",
+                            len(sent) + len(other),
+                        )
+                        raise
+                    await asyncio.sleep(BACKOFF * 2**attempt)
+            self._committed = upto
+
+    async def _write(self, sent: list[int], other: list[tuple[int, dict[str, Any]]]) -> None:
+        async with self.runtime.db.begin() as session:
+            if sent:
+                await session.execute(
+                    update(Delivery)
+                    .where(Delivery.id.in_(sent))
+                    .values(status="sent", sent_at=self.runtime.clock(), last_error=None)
+                )
+            for delivery_id, values in other:
+                await session.execute(
+                    update(Delivery).where(Delivery.id == delivery_id).values(**values)
+                )
 
 
 def _release(recorder: _Recorder, item: _Item) -> None:
     """Back to the queue untried (stopping): this claim does not count as an attempt."""
-    recorder.record(item.id, status="pending", attempts=Delivery.attempts - 1)
+    recorder.record(
+        item.id,
+        status="pending",
+        attempts=Delivery.attempts - 1,
+        lease_owner=None,
+        lease_until=None,
+    )
 
 
 def _retry_after(error: RetryAfter) -> float:
@@ -249,6 +373,14 @@ def _retry_after(error: RetryAfter) -> float:
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         wait = error.retry_after
     return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+
+
+def claim_size_for(rate: float, workers: int) -> int:
+    """Rows claimed at a time: about CLAIM_SECONDS of sending, so that other instances
+    get their share and a crash holds few rows back until their lease runs out."""
+    if rate <= 0:
+        return BATCH
+    return max(2 * workers, min(BATCH, int(rate * CLAIM_SECONDS)))
 
 
 def workers_for(rate: float) -> int:
@@ -267,6 +399,10 @@ class Dispatcher:
         rate = self.runtime.settings.broadcast_rate
         self.limiter = BroadcastLimiter(rate)
         self.workers = workers_for(rate)
+        self.claim_size = claim_size_for(rate, self.workers)
+        self.lease = Lease.new(self.runtime.settings.outbox_lease_seconds)
+        self.unwritten = False  # a pass could not write some results: give those rows back
+        self._hungry = asyncio.Event()  # the workers are about to run out of rows
         self.backoff = BACKOFF
         self.lock = asyncio.Lock()
         self.stopping = False
@@ -279,20 +415,24 @@ class Dispatcher:
         async with self.lock:
             if self.stopping:
                 return 0
-            recorder = _Recorder(self.runtime)
-            queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=BATCH)
+            if self.unwritten:
+                await _give_back(self.runtime, self.lease)
+                self.unwritten = False
+            recorder = _Recorder(self, self.runtime)
+            queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=self.claim_size)
             workers = [
                 asyncio.create_task(self._worker(queue, recorder)) for _ in range(self.workers)
             ]
-            ticker = asyncio.create_task(self._flush_often(recorder))
+            renewer = asyncio.create_task(self._renew_often())
             try:
                 await self._feed(queue, recorder)
                 await queue.join()
             finally:
-                for task in (*workers, ticker):
+                for task in (*workers, renewer):
                     task.cancel()
-                await asyncio.gather(*workers, ticker, return_exceptions=True)
-                await recorder.flush()
+                await asyncio.gather(*workers, renewer, return_exceptions=True)
+                with contextlib.suppress(Exception):
+                    await recorder.commit()
             return recorder.sent_total
 
     async def _feed(self, queue: asyncio.Queue[_Item], recorder: _Recorder) -> None:
@@ -304,40 +444,54 @@ class Dispatcher:
             if drained or loop.time() - hooks_ran >= HOOKS_EVERY:
                 await _run_hooks(self.runtime, now)
                 hooks_ran = loop.time()
-            claimed = await _claim(self.runtime, now)
+            claimed = await _claim(self.runtime, self.lease, now, self.claim_size)
             if not claimed:
                 if drained:
                     return
                 # Let what is in flight finish, then look once more: hooks may have
                 # something new (an announcement's report once its last message is out).
                 await queue.join()
-                await recorder.flush()
                 drained = True
                 continue
             drained = False
             for item in claimed:
                 await queue.put(item)
+            # The next claim only when the workers are about to run out: other instances
+            # get their share, and a crash holds back few unsent rows.
+            self._hungry.clear()
+            if queue.qsize() > self.workers:
+                await self._hungry.wait()
 
-    async def _flush_often(self, recorder: _Recorder) -> None:
+    async def _renew_often(self) -> None:
+        """Keep this pass's claims (a 429 pause or a slow API can hold rows for long)."""
         while True:
-            await asyncio.sleep(FLUSH_EVERY)
-            await recorder.flush()
+            await asyncio.sleep(self.lease.seconds / RENEWALS)
+            try:
+                await _renew(self.runtime, self.lease)
+            except Exception:
+                log.exception("Renewing the outbox lease failed; trying again")
 
     async def _worker(self, queue: asyncio.Queue[_Item], recorder: _Recorder) -> None:
         while True:
             item = await queue.get()
+            if queue.qsize() <= self.workers:
+                self._hungry.set()
             try:
-                if self.stopping:
-                    _release(recorder, item)
-                else:
-                    await self._deliver(item, recorder)
-            except Exception:
-                log.exception("Delivery %s could not be sent", item.id)
-                recorder.record(item.id, status="failed", last_error="internal error")
+                await self._handle(item, recorder)
+                with contextlib.suppress(Exception):  # logged by the recorder
+                    await recorder.commit()  # written before this worker takes the next row
             finally:
                 queue.task_done()
-            if len(recorder) >= FLUSH_SIZE:
-                await recorder.flush(wait=False)
+
+    async def _handle(self, item: _Item, recorder: _Recorder) -> None:
+        try:
+            if self.stopping:
+                _release(recorder, item)
+            else:
+                await self._deliver(item, recorder)
+        except Exception:
+            log.exception("Delivery %s could not be sent", item.id)
+            recorder.record(item.id, status="failed", last_error="internal error")
 
     async def _deliver(self, item: _Item, recorder: _Recorder) -> None:
         runtime = self.runtime
@@ -361,24 +515,27 @@ class Dispatcher:
             if self.stopping:
                 _release(recorder, item)
                 return
-            if not await self.limiter.acquire(item.chat_id, lambda: self.stopping):
+            send = await self.limiter.acquire(item.chat_id, lambda: self.stopping)
+            if send is None:
                 continue  # stopping: back to the queue (above)
             if item.chat_id in runtime.forgotten_chats:  # /forget while it was in flight
+                send.done()
                 recorder.record(item.id, status="cancelled")
                 return
             try:
-                if outgoing.document is not None:
-                    filename, content = outgoing.document
-                    await self.application.bot.send_document(
-                        item.chat_id,
-                        InputFile(content, filename=filename),
-                        caption=outgoing.text,
-                        reply_markup=reply_markup,
-                    )
-                else:
-                    await self.application.bot.send_message(
-                        item.chat_id, outgoing.text, reply_markup=reply_markup
-                    )
+                with send:  # it counts in the limiter's window until its answer is back
+                    if outgoing.document is not None:
+                        filename, content = outgoing.document
+                        await self.application.bot.send_document(
+                            item.chat_id,
+                            InputFile(content, filename=filename),
+                            caption=outgoing.text,
+                            reply_markup=reply_markup,
+                        )
+                    else:
+                        await self.application.bot.send_message(
+                            item.chat_id, outgoing.text, reply_markup=reply_markup
+                        )
             except RetryAfter as error:
                 seconds = _retry_after(error)
                 self.limiter.pause(seconds)
@@ -455,7 +612,11 @@ class Dispatcher:
             first = await session.scalar(
                 select(func.min(Delivery.due_at)).where(Delivery.status == "pending")
             )
-        moments = [first] if first is not None else []
+            # Rows another instance holds: taken here if its lease runs out (it died).
+            lease_ends = await session.scalar(
+                select(func.min(Delivery.lease_until)).where(Delivery.status == "sending")
+            )
+        moments = [moment for moment in (first, lease_ends) if moment is not None]
         for _, next_due in _hooks:
             if next_due is not None:
                 moment = await next_due(self.runtime)

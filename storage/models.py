@@ -336,6 +336,10 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # While 'sending': the claim is a lease. Its owner (one running dispatcher) renews it;
+    # once `lease_until` has passed, any instance may take the row again.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 # -- feedback surveys ---------------------------------------------------------------------

@@ -61,6 +61,7 @@ def test_run_without_token_exits_2_with_one_line(tmp_path: Path) -> None:
         ("TELEGRAM_API_BASE_URL", "127.0.0.1:8081"),
         ("REMINDER_OFFSETS_MINUTES", "1440,soon"),
         ("BROADCAST_RATE", "-5"),
+        ("OUTBOX_LEASE_SECONDS", "0"),
         ("UPDATE_CONCURRENCY", "0"),
         ("UPDATE_ATTEMPTS", "many"),
     ],
