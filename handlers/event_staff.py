@@ -210,37 +210,40 @@ async def tell_decision(
     await notify(context, decision.recipient, told, document=document)
 
 
-@guarded
-async def decide(update: Update, context: Context) -> None:
-    """A decision from the message that announced the request."""
+async def approve_or_ask_reason(
+    update: Update, context: Context
+) -> tuple[registration.Decision, Translator] | None:
+    """Approve the pressed request, or ask why it is declined (None: asked)."""
     assert context.matches
     person, tr = await who(update, context)
     registration_id, approve = int(context.matches[0].group(1)), context.matches[0].group(2) == "1"
     if not approve:
         await ask_reason(update, context, registration_id)
-        return
+        return None
     decision = await registration.decide(
         context.runtime.db, person, registration_id, True, context.runtime.clock()
     )
-    await say(update, decision_notice(tr, decision), edit=True)
     await tell_decision(context, decision)
+    return decision, tr
+
+
+@guarded
+async def decide(update: Update, context: Context) -> None:
+    """A decision from the message that announced the request."""
+    decided = await approve_or_ask_reason(update, context)
+    if decided is not None:
+        decision, tr = decided
+        await say(update, decision_notice(tr, decision), edit=True)
 
 
 @guarded
 async def decide_in_list(update: Update, context: Context) -> None:
     """A decision from the requests list, which stays open for the next one."""
-    assert context.matches
-    person, tr = await who(update, context)
-    registration_id, approve = int(context.matches[0].group(1)), context.matches[0].group(2) == "1"
-    if not approve:
-        await ask_reason(update, context, registration_id)
-        return
-    decision = await registration.decide(
-        context.runtime.db, person, registration_id, True, context.runtime.clock()
-    )
-    await tell_decision(context, decision)
-    notice = decision_notice(tr, decision)
-    await show_requests(update, context, decision.event.id, edit=True, notice=notice)
+    decided = await approve_or_ask_reason(update, context)
+    if decided is not None:
+        decision, tr = decided
+        notice = decision_notice(tr, decision)
+        await show_requests(update, context, decision.event.id, edit=True, notice=notice)
 
 
 async def ask_reason(update: Update, context: Context, registration_id: int) -> None:
