@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +17,7 @@ from bot.runtime import Runtime
 from storage.migrate import upgrade
 from storage.models import Announcement, Event, Registration, User, UserRole
 from storage.models import Session as EventSession
-from tests.helpers import wait_for
+from tests.helpers import start_bot, wait_for
 from tests.test_config import GOOD_TOKEN
 
 PEOPLE = 120
@@ -67,19 +66,6 @@ async def prepare(database_url: str) -> None:
             )
     finally:
         await runtime.close()
-
-
-async def start_bot(tmp_path: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
 
 
 async def test_a_killed_broadcast_is_finished_by_the_next_start(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ import asyncio
 import os
 import re
 import signal
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +21,7 @@ from bot.runtime import Runtime
 from storage.migrate import upgrade
 from storage.models import Event, InboundUpdate, Registration, User
 from storage.models import Session as EventSession
-from tests.helpers import wait_for
+from tests.helpers import start_bot, wait_for
 from tests.test_config import GOOD_TOKEN
 
 PEOPLE = 200
@@ -72,19 +71,6 @@ def press(n: int, event: int) -> dict[str, Any]:
     }
     query = {"id": f"rush-{n}", "from": person, "chat_instance": "c", "data": f"ev:rc:{event}"}
     return {"update_id": 1000 + n, "callback_query": {**query, "message": card}}
-
-
-async def start_bot(tmp_path: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
 
 
 async def test_a_rush_killed_midway_is_finished_once_by_the_next_start(tmp_path: Path) -> None:
