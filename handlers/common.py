@@ -9,13 +9,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from datetime import datetime
 from html import escape
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, CallbackQueryHandler, ExtBot
 
+from bot.buttons import Button
 from bot.config import Language
 from bot.i18n import Translator, pick_language, translator_for
 from bot.runtime import Runtime, get_runtime
@@ -180,3 +181,24 @@ def guarded(handler: Handler) -> Handler:
 def deep_links(application: Application[Any, Any, Any, Any, Any, Any]) -> dict[str, Any]:
     """Payload prefix -> handler(update, context, argument); features register here."""
     return application.bot_data.setdefault("deep_links", {})
+
+
+P = TypeVar("P", bound=Button)
+
+
+def on_press(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    kind: type[P],
+    handler: Callable[[Update, Context, P], Awaitable[None]],
+    group: int = 0,
+) -> None:
+    """Send presses of `kind` buttons to `handler(update, context, value)`, guarded."""
+
+    @functools.wraps(handler)
+    async def parsed(update: Update, context: Context) -> None:
+        query = update.callback_query
+        value = kind.parse(query.data if query is not None else None)
+        if value is not None:  # always, as the pattern matched
+            await handler(update, context, value)
+
+    application.add_handler(CallbackQueryHandler(guarded(parsed), pattern=kind.pattern()), group)

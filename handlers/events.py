@@ -6,9 +6,19 @@ from datetime import datetime
 from html import escape
 
 from telegram import InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.i18n import Translator
+from bot.screens.events import (
+    AskToCancel,
+    AskToRegister,
+    CalendarFile,
+    CataloguePage,
+    ConfirmCancel,
+    ConfirmRegistration,
+    MyList,
+    OpenCard,
+)
 from bot.services import events as events_service
 from bot.services import my_trainings, registration
 from bot.services.calendar import event_calendar
@@ -21,7 +31,7 @@ from bot.services.my_trainings import Card
 from bot.services.registration import Closed, Outcome, Promotion, Standing
 from bot.services.users import Person
 from handlers.certificates import progress_note
-from handlers.common import Buttons, Context, deep_links, explain, guarded, say, who
+from handlers.common import Buttons, Context, deep_links, explain, guarded, on_press, say, who
 from handlers.notify import notify
 from handlers.paging import navigation
 from handlers.surveys import start_data
@@ -169,15 +179,15 @@ def register_button(
     if event.status != EventStatus.PUBLISHED:
         return None
     if standing is not None and standing.registration_id is not None:
-        return (tr._("✖ Cancel my registration"), f"my:c:{standing.registration_id}")
+        return (tr._("✖ Cancel my registration"), AskToCancel(standing.registration_id).pack())
     if now is not None:
         try:
             registration.check_open(event, now)
         except Closed:
             return None
     if standing is not None and standing.municipality_full and not event.needs_approval:
-        return (tr._("⏳ Join the waiting list"), f"ev:r:{event.id}")
-    return (tr._("📝 Register"), f"ev:r:{event.id}")
+        return (tr._("⏳ Join the waiting list"), AskToRegister(event.id).pack())
+    return (tr._("📝 Register"), AskToRegister(event.id).pack())
 
 
 def card_buttons(
@@ -193,10 +203,10 @@ def card_buttons(
         rows.append([button])
     if event.status == EventStatus.DRAFT and can_manage(person, event):
         rows.append([(tr._("✅ Publish"), f"ev:pub:{event.id}")])
-    rows.append([(tr._("📆 Add to calendar"), f"ev:ics:{event.id}")])
+    rows.append([(tr._("📆 Add to calendar"), CalendarFile(event.id).pack())])
     if can_staff(person, event):
         rows.append([(tr._("⚙️ Manage"), f"ea:{event.id}")])
-    rows.append([(tr._("◀ All events"), "evp:0")])
+    rows.append([(tr._("◀ All events"), CataloguePage(0).pack())])
     return rows
 
 
@@ -225,7 +235,7 @@ async def show_catalogue(update: Update, context: Context, page: int, *, edit: b
             else tr._("waiting list")
         )
         lines.append(f"• <b>{escape(event.title)}</b> — {when}; {state}")
-        rows.append([(f"{event.title[:40]} · {when}", f"ev:{event.id}")])
+        rows.append([(f"{event.title[:40]} · {when}", OpenCard(event.id).pack())])
     if pages > 1:
         rows.append(navigation("evp:", page, pages))
     await say(update, "\n".join(lines), rows, edit=edit)
@@ -236,16 +246,12 @@ async def events_command(update: Update, context: Context) -> None:
     await show_catalogue(update, context, 0, edit=False)
 
 
-@guarded
-async def catalogue_page(update: Update, context: Context) -> None:
-    assert context.matches
-    await show_catalogue(update, context, int(context.matches[0].group(1)), edit=True)
+async def catalogue_page(update: Update, context: Context, press: CataloguePage) -> None:
+    await show_catalogue(update, context, press.page, edit=True)
 
 
-@guarded
-async def card(update: Update, context: Context) -> None:
-    assert context.matches
-    await show_card(update, context, int(context.matches[0].group(1)), edit=True)
+async def card(update: Update, context: Context, press: OpenCard) -> None:
+    await show_card(update, context, press.event_id, edit=True)
 
 
 async def open_event_link(update: Update, context: Context, argument: str) -> None:
@@ -257,12 +263,10 @@ async def open_event_link(update: Update, context: Context, argument: str) -> No
     await show_card(update, context, event_id, edit=False)
 
 
-@guarded
-async def ask_to_register(update: Update, context: Context) -> None:
-    assert context.matches
+async def ask_to_register(update: Update, context: Context, press: AskToRegister) -> None:
     person, tr = await who(update, context)
     event, standing = await registration.event_and_standing(
-        context.runtime.db, person, int(context.matches[0].group(1))
+        context.runtime.db, person, press.event_id
     )
     registration.check_open(event, context.runtime.clock())
     title = escape(event.title)
@@ -270,7 +274,7 @@ async def ask_to_register(update: Update, context: Context) -> None:
     if standing.status is not None:
         text = tr._("You are already registered for <b>{title}</b>.", title=title)
         mine = standing_text(tr, standing)
-        rows = [[(tr._("◀ Back"), f"ev:{event.id}")]]
+        rows = [[(tr._("◀ Back"), OpenCard(event.id).pack())]]
         await say(update, f"{text}\n{mine}", rows, edit=True)
         return
     if event.needs_approval:
@@ -301,7 +305,10 @@ async def ask_to_register(update: Update, context: Context) -> None:
             title=title,
         )
         label = tr._("⏳ Join the waiting list")
-    rows = [[(label, f"ev:rc:{event.id}")], [(tr._("◀ Back"), f"ev:{event.id}")]]
+    rows = [
+        [(label, ConfirmRegistration(event.id).pack())],
+        [(tr._("◀ Back"), OpenCard(event.id).pack())],
+    ]
     await say(update, text, rows, edit=True)
 
 
@@ -357,16 +364,16 @@ async def send_calendar(update: Update, context: Context, event: EventView) -> N
     await chat.send_document(InputFile(content, filename=f"kopiena-event-{event.id}.ics"))
 
 
-@guarded
-async def confirm_registration(update: Update, context: Context) -> None:
-    assert context.matches
+async def confirm_registration(
+    update: Update, context: Context, press: ConfirmRegistration
+) -> None:
     person, tr = await who(update, context)
     outcome = await registration.register(
-        context.runtime.db, person, int(context.matches[0].group(1)), context.runtime.clock()
+        context.runtime.db, person, press.event_id, context.runtime.clock()
     )
     place = municipality(person.municipality or "")
     text = outcome_text(tr, outcome, place.name if place else person.municipality or "—")
-    await say(update, text, [[(tr._("📋 My registrations"), "my:list")]], edit=True)
+    await say(update, text, [[(tr._("📋 My registrations"), MyList().pack())]], edit=True)
     if outcome.status == RegStatus.CONFIRMED and not outcome.already:
         await send_calendar(update, context, outcome.event)
     if outcome.status == RegStatus.PENDING and not outcome.already:
@@ -379,13 +386,9 @@ async def ask_organiser(context: Context, outcome: Outcome, person: Person) -> N
     await approval_request(context, outcome, person)
 
 
-@guarded
-async def calendar_file(update: Update, context: Context) -> None:
-    assert context.matches
+async def calendar_file(update: Update, context: Context, press: CalendarFile) -> None:
     person, _ = await who(update, context)
-    event = await events_service.event_for(
-        context.runtime.db, person, int(context.matches[0].group(1))
-    )
+    event = await events_service.event_for(context.runtime.db, person, press.event_id)
     await send_calendar(update, context, event)
 
 
@@ -454,10 +457,13 @@ def my_card(
         label = tr._("📝 Feedback: session {number}", number=found.target.number)
         rows.append([(label, start_data(found.target))])
     rows.append(
-        [(tr._("ℹ️ Event card"), f"ev:{event.id}"), (tr._("📆 Calendar"), f"ev:ics:{event.id}")]
+        [
+            (tr._("ℹ️ Event card"), OpenCard(event.id).pack()),
+            (tr._("📆 Calendar"), CalendarFile(event.id).pack()),
+        ]
     )
     if event.status == EventStatus.PUBLISHED:
-        rows.append([(tr._("✖ Cancel my registration"), f"my:c:{item.id}")])
+        rows.append([(tr._("✖ Cancel my registration"), AskToCancel(item.id).pack())])
     return "\n".join(lines), rows
 
 
@@ -491,16 +497,13 @@ async def my_command(update: Update, context: Context) -> None:
     await show_mine(update, context, edit=False)
 
 
-@guarded
-async def my_list(update: Update, context: Context) -> None:
+async def my_list(update: Update, context: Context, press: MyList) -> None:
     await show_mine(update, context, edit=False)
 
 
-@guarded
-async def ask_to_cancel(update: Update, context: Context) -> None:
-    assert context.matches
+async def ask_to_cancel(update: Update, context: Context, press: AskToCancel) -> None:
     person, tr = await who(update, context)
-    registration_id = int(context.matches[0].group(1))
+    registration_id = press.registration_id
     mine = {
         r.id: r
         for r in await registration.mine(context.runtime.db, person, context.runtime.clock())
@@ -508,7 +511,12 @@ async def ask_to_cancel(update: Update, context: Context) -> None:
     item = mine.get(registration_id)
     if item is None:
         raise registration.Stale()
-    rows = [[(tr._("✖ Yes, cancel"), f"my:cc:{registration_id}"), (tr._("No, keep it"), "my:list")]]
+    rows = [
+        [
+            (tr._("✖ Yes, cancel"), ConfirmCancel(registration_id).pack()),
+            (tr._("No, keep it"), MyList().pack()),
+        ]
+    ]
     await say(
         update,
         tr._("Cancel your registration for <b>{title}</b>?", title=escape(item.event.title)),
@@ -517,12 +525,10 @@ async def ask_to_cancel(update: Update, context: Context) -> None:
     )
 
 
-@guarded
-async def confirm_cancel(update: Update, context: Context) -> None:
-    assert context.matches
+async def confirm_cancel(update: Update, context: Context, press: ConfirmCancel) -> None:
     person, tr = await who(update, context)
     result = await registration.cancel(
-        context.runtime.db, person, int(context.matches[0].group(1)), context.runtime.clock()
+        context.runtime.db, person, press.registration_id, context.runtime.clock()
     )
     await say(
         update,
@@ -538,13 +544,11 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     deep_links(application)["event"] = open_event_link
     application.add_handler(CommandHandler("events", events_command))
     application.add_handler(CommandHandler("my", my_command))
-    application.add_handler(CallbackQueryHandler(catalogue_page, pattern=r"^evp:(\d{1,4})$"))
-    application.add_handler(CallbackQueryHandler(card, pattern=r"^ev:(\d{1,9})$"))
-    application.add_handler(CallbackQueryHandler(ask_to_register, pattern=r"^ev:r:(\d{1,9})$"))
-    application.add_handler(
-        CallbackQueryHandler(confirm_registration, pattern=r"^ev:rc:(\d{1,9})$")
-    )
-    application.add_handler(CallbackQueryHandler(calendar_file, pattern=r"^ev:ics:(\d{1,9})$"))
-    application.add_handler(CallbackQueryHandler(my_list, pattern=r"^my:list$"))
-    application.add_handler(CallbackQueryHandler(ask_to_cancel, pattern=r"^my:c:(\d{1,9})$"))
-    application.add_handler(CallbackQueryHandler(confirm_cancel, pattern=r"^my:cc:(\d{1,9})$"))
+    on_press(application, CataloguePage, catalogue_page)
+    on_press(application, OpenCard, card)
+    on_press(application, AskToRegister, ask_to_register)
+    on_press(application, ConfirmRegistration, confirm_registration)
+    on_press(application, CalendarFile, calendar_file)
+    on_press(application, MyList, my_list)
+    on_press(application, AskToCancel, ask_to_cancel)
+    on_press(application, ConfirmCancel, confirm_cancel)

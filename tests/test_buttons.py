@@ -1,0 +1,46 @@
+"""Typed buttons: every declared button packs within Telegram's limit and parses back to
+itself, and no other button's pattern takes its data."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import typing
+
+import handlers  # noqa: F401  (imports every feature, which declares its buttons)
+from bot.buttons import MAX_BYTES, REGISTRY, Button, parse_any
+
+
+def _largest(kind: type[Button]) -> Button:
+    hints = typing.get_type_hints(kind)
+    values: dict[str, object] = {}
+    for field in dataclasses.fields(kind):
+        hint = hints[field.name]
+        args = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
+        inner = args[0]
+        if inner is bool:
+            values[field.name] = True
+        elif inner is int:
+            values[field.name] = 999_999_999
+        elif inner is str:
+            values[field.name] = "x" * 16
+        elif isinstance(inner, type) and issubclass(inner, enum.StrEnum):
+            values[field.name] = max(inner, key=lambda member: len(member.value))
+    return kind(**values)
+
+
+def test_every_button_packs_within_the_limit_and_parses_back_to_itself_alone() -> None:
+    assert REGISTRY, "no buttons declared"
+    for kind in REGISTRY.values():
+        value = _largest(kind)
+        data = value.pack()
+        assert len(data.encode()) <= MAX_BYTES, data
+        assert kind.parse(data) == value
+        takers = [other for other in REGISTRY.values() if other.parse(data) is not None]
+        assert takers == [kind], (data, takers)
+        assert parse_any(data) == value
+
+
+def test_forged_data_parses_to_nothing() -> None:
+    for data in ["", "ev:", "ev:-1", "ev:1:2", "ev:1234567890", "ev:x", "zz:1", "ev:1\n"]:
+        assert parse_any(data) is None, data
