@@ -24,8 +24,7 @@ from bot.services import dialogs
 from bot.services.announcements import MAX_TEXT, Audience, When
 from bot.services.errors import InvalidInput, Stale
 from bot.services.event_builder import parse_moment
-from handlers.common import Buttons, Context, drop_buttons, explain, guarded, say, who
-from handlers.dialogs import on_input
+from handlers.common import Buttons, Context, drop_buttons, explain, guarded, on_input, say, who
 
 DIALOG_TTL = timedelta(days=1)
 MAX_NAMES = 2500  # characters of names in a report; the rest are counted
@@ -447,7 +446,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     register_renderer(service.KIND, render_announcement)
     register_renderer(service.REPORT, render_report)
     register_hook(service.go_out, service.next_due)
-    on_input(service.DIALOG, typed, DIALOG_TTL)
+    on_input(application, service.DIALOG, typed, DIALOG_TTL)
     application.add_handler(CommandHandler("remind", remind_command))
     for callback, pattern in (
         (pick_event, r"^an:e:(\d{1,9})$"),

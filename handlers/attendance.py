@@ -13,7 +13,7 @@ from bot.i18n import Translator
 from bot.services import attendance, dialogs
 from bot.services.errors import ServiceError
 from bot.services.events import SessionView
-from handlers.common import Context, explain, guarded, say, who
+from handlers.common import Context, explain, guarded, on_input, say, who
 from handlers.events import hours_text
 from handlers.paging import navigation, shorten
 
@@ -209,9 +209,8 @@ async def check_in(update: Update, context: Context, code: str) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    from handlers.dialogs import on_input
 
-    on_input(CHECKIN, code_typed, ttl=timedelta(minutes=15))
+    on_input(application, CHECKIN, code_typed, ttl=timedelta(minutes=15))
     application.add_handler(CommandHandler("checkin", checkin_command))
     application.add_handler(CallbackQueryHandler(checkin_button, pattern=r"^my:ci$"))
     application.add_handler(

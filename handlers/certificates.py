@@ -23,7 +23,7 @@ from bot.services.certificates import (
     format_code,
 )
 from bot.services.errors import InvalidInput
-from handlers.common import Buttons, Context, deep_links, explain, guarded, say, who
+from handlers.common import Buttons, Context, deep_links, explain, guarded, on_input, say, who
 from handlers.paging import navigation, shorten
 
 PEOPLE_PAGE = 10
@@ -464,12 +464,11 @@ async def verify_link(update: Update, context: Context, argument: str) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    from handlers.dialogs import on_input
 
     register_renderer(certificates.KIND, certificate_renderer(application))
     register_hook(settle_hook)
-    on_input(PROGRAMME_DIALOG, typed_programme)
-    on_input(REASON_DIALOG, typed_reason)
+    on_input(application, PROGRAMME_DIALOG, typed_programme)
+    on_input(application, REASON_DIALOG, typed_reason)
     deep_links(application)["verify"] = verify_link
     application.add_handler(CommandHandler("verify", verify_command))
     for pattern, handler in (

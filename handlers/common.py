@@ -7,7 +7,8 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any, TypeVar
 
@@ -202,3 +203,44 @@ def on_press(
             await handler(update, context, value)
 
     application.add_handler(CallbackQueryHandler(guarded(parsed), pattern=kind.pattern()), group)
+
+
+# A dialog left open this long no longer captures what the user types.
+DEFAULT_INPUT_TTL = timedelta(hours=1)
+INPUTS_KEY = "inputs"
+
+
+@dataclass(frozen=True)
+class InputRoute:
+    handler: Handler
+    ttl: timedelta
+    survives_commands: bool
+    own_commands: frozenset[str] = frozenset()
+    on_paused: Handler | None = None
+    own_buttons: tuple[str, ...] = ()
+
+
+def input_routes(application: Application[Any, Any, Any, Any, Any, Any]) -> dict[str, InputRoute]:
+    """Dialog name -> where typed text goes while that dialog is open (per application)."""
+    return application.bot_data.setdefault(INPUTS_KEY, {})
+
+
+def on_input(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    name: str,
+    handler: Handler,
+    ttl: timedelta = DEFAULT_INPUT_TTL,
+    *,
+    survives_commands: bool = False,
+    own_commands: frozenset[str] = frozenset(),
+    on_paused: Handler | None = None,
+    own_buttons: tuple[str, ...] = (),
+) -> None:
+    """Send messages to `handler` while the user's dialog is `name`. A command closes the
+    dialog unless it `survives_commands` (a long wizard the user resumes later): then a
+    command other than `own_commands`, or a button whose data does not start with one of
+    `own_buttons`, pauses it, and text while it is paused goes to `on_paused` (which
+    offers to continue) instead of being taken as an answer."""
+    input_routes(application)[name] = InputRoute(
+        handler, ttl, survives_commands, own_commands, on_paused, own_buttons
+    )

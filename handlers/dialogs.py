@@ -2,13 +2,10 @@
 it, and keeps people who have not finished onboarding on the onboarding path.
 
 A feature that asks for typed input opens a dialog (bot/services/dialogs.py) and
-registers the handler for that dialog's name here with `on_input`.
+registers the handler for that dialog's name with `handlers.common.on_input`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
@@ -16,7 +13,7 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 from bot.services import dialogs
 from bot.services.dialogs import ONBOARDING
 from bot.services.faq_questions import SEARCHED
-from handlers.common import Context, Handler, is_private, say, who
+from handlers.common import DEFAULT_INPUT_TTL, Context, input_routes, is_private, say, who
 from handlers.onboarding import resume
 
 DIALOG_GROUP = -1
@@ -24,41 +21,6 @@ DIALOG_GROUP = -1
 OPEN_COMMANDS = frozenset({"start", "help", "privacy", "mydata", "forget", "verify"})
 # Buttons that work before onboarding is finished.
 OPEN_BUTTONS = ("lang:", "ob:", "mun:", "munp:", "fg:", "menu:help", "noop")
-# A dialog left open this long no longer captures what the user types.
-DEFAULT_TTL = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class InputRoute:
-    handler: Handler
-    ttl: timedelta
-    survives_commands: bool
-    own_commands: frozenset[str] = frozenset()
-    on_paused: Handler | None = None
-    own_buttons: tuple[str, ...] = ()
-
-
-_inputs: dict[str, InputRoute] = {}
-
-
-def on_input(
-    name: str,
-    handler: Handler,
-    ttl: timedelta = DEFAULT_TTL,
-    *,
-    survives_commands: bool = False,
-    own_commands: frozenset[str] = frozenset(),
-    on_paused: Handler | None = None,
-    own_buttons: tuple[str, ...] = (),
-) -> None:
-    """Send messages to `handler` while the user's dialog is `name`. A command closes the
-    dialog unless it `survives_commands` (a long wizard the user resumes later): then a
-    command other than `own_commands`, or a button whose data does not start with one of
-    `own_buttons`, pauses it, and text while it is paused goes to `on_paused` (which
-    offers to continue) instead of being taken as an answer."""
-    _inputs[name] = InputRoute(
-        handler, ttl, survives_commands, own_commands, on_paused, own_buttons
-    )
 
 
 def command_of(text: str) -> str | None:
@@ -83,8 +45,8 @@ async def route(update: Update, context: Context) -> None:
         await cancel(update, context)
         raise ApplicationHandlerStop
     if dialog is not None and dialog.name != ONBOARDING:
-        route = _inputs.get(dialog.name)
-        ttl = route.ttl if route else DEFAULT_TTL
+        route = input_routes(context.application).get(dialog.name)
+        ttl = route.ttl if route else DEFAULT_INPUT_TTL
         by_command = command is not None and not (route and route.survives_commands)
         if by_command or context.runtime.clock() - dialog.updated_at > ttl:
             # A command, or coming back much later, leaves whatever was half done.
@@ -99,8 +61,8 @@ async def route(update: Update, context: Context) -> None:
             await resume(update, context)
             raise ApplicationHandlerStop
         return
-    if dialog is not None and dialog.name in _inputs:
-        route = _inputs[dialog.name]
+    route = input_routes(context.application).get(dialog.name) if dialog else None
+    if route is not None:
         if dialog.data.get(dialogs.PAUSED) and route.on_paused is not None:
             await route.on_paused(update, context)
         else:
@@ -134,7 +96,7 @@ async def _route_button(update: Update, context: Context) -> None:
         await query.answer(tr._("Let's finish setting up your profile first."), show_alert=True)
         raise ApplicationHandlerStop
     dialog = person.dialog
-    route = _inputs.get(dialog.name) if dialog is not None else None
+    route = input_routes(context.application).get(dialog.name) if dialog is not None else None
     if (
         dialog is not None
         and route is not None

@@ -14,7 +14,7 @@ from bot.services import event_builder as builder
 from bot.services.errors import InvalidInput, NotAllowed, Stale
 from bot.services.events import event_for, require_manage
 from handlers.certificates import event_rule, percent_buttons, survey_button
-from handlers.common import Buttons, Context, drop_buttons, explain, guarded, say, who
+from handlers.common import Buttons, Context, drop_buttons, explain, guarded, on_input, say, who
 from handlers.events import show_card, tell_promoted
 
 EDIT = "edit_event"
@@ -235,9 +235,8 @@ async def publish(update: Update, context: Context) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    from handlers.dialogs import on_input
 
-    on_input(EDIT, typed)
+    on_input(application, EDIT, typed)
     names = "|".join(FIELD_LABELS)
     application.add_handler(CallbackQueryHandler(choose_field, pattern=r"^ee:(\d{1,9})$"))
     application.add_handler(CallbackQueryHandler(ask_value, pattern=rf"^ef:(\d{{1,9}}):({names})$"))

@@ -16,7 +16,7 @@ from bot.services.events import EventStatus, EventView, RegStatus, can_manage
 from bot.services.municipalities import get as municipality
 from bot.services.registration import Outcome
 from bot.services.users import Person
-from handlers.common import Buttons, Context, explain, guarded, keyboard, say, who
+from handlers.common import Buttons, Context, explain, guarded, keyboard, on_input, say, who
 from handlers.notify import notify
 
 
@@ -387,9 +387,8 @@ async def cancel_event(update: Update, context: Context) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(manage, pattern=r"^ea:(\d{1,9})$"))
     application.add_handler(CallbackQueryHandler(requests, pattern=r"^eq:(\d{1,9})$"))
-    from handlers.dialogs import on_input
 
-    on_input(DECLINE, reason_typed)
+    on_input(application, DECLINE, reason_typed)
     application.add_handler(CallbackQueryHandler(decide, pattern=r"^ap:(\d{1,9}):([01])$"))
     application.add_handler(CallbackQueryHandler(decide_in_list, pattern=r"^apl:(\d{1,9}):([01])$"))
     application.add_handler(

@@ -20,7 +20,7 @@ from bot.services.errors import InvalidInput, NotAllowed, NotFound, Stale
 from bot.services.event_builder import parse_date
 from bot.services.events import EventStatus, EventView, view
 from bot.services.users import Person
-from handlers.common import Buttons, Context, explain, guarded, say, who
+from handlers.common import Buttons, Context, explain, guarded, on_input, say, who
 from handlers.events import show_card
 
 TEAM = "event_team"
@@ -336,9 +336,8 @@ async def render_moved(runtime: Runtime, due: Due, tr: Translator) -> Outgoing |
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    from handlers.dialogs import on_input
 
-    on_input(TEAM, typed)
+    on_input(application, TEAM, typed)
     register_renderer(event_team.MOVED_KIND, render_moved)
     handlers = [
         (trainers_screen, r"^et:(\d{1,9})$"),

@@ -39,6 +39,7 @@ from handlers.common import (
     drop_buttons,
     guarded,
     keyboard,
+    on_input,
     say,
     translator,
     who,
@@ -336,9 +337,8 @@ async def open_from_link(update: Update, context: Context, argument: str) -> Non
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    from handlers.dialogs import on_input
 
-    on_input(FAQ_ASK, question_typed)
+    on_input(application, FAQ_ASK, question_typed)
     deep_links(application)["faq"] = open_from_link
     topics = "|".join(CATEGORIES)
     application.add_handler(CommandHandler("faq", faq_command))

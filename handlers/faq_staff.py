@@ -23,7 +23,7 @@ from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.services import faq, faq_editor, faq_questions
 from bot.services.faq import CATEGORIES, FAQ_ANSWER, FAQ_DRAFT, DraftState
 from bot.services.users import Person
-from handlers.common import Context, Handler, drop_buttons, guarded, say, translator, who
+from handlers.common import Context, Handler, drop_buttons, guarded, on_input, say, translator, who
 from handlers.faq import short, show_entry, topic
 
 log = logging.getLogger(__name__)
@@ -295,10 +295,9 @@ async def delete_confirmed(update: Update, context: Context) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    from handlers.dialogs import on_input
 
-    on_input(FAQ_ANSWER, answer_typed)
-    on_input(FAQ_DRAFT, draft_typed)
+    on_input(application, FAQ_ANSWER, answer_typed)
+    on_input(application, FAQ_DRAFT, draft_typed)
     topics = "|".join(CATEGORIES)
     languages = "|".join(LANGUAGES)
     application.add_handler(CommandHandler("questions", questions_command))

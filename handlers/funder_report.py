@@ -9,12 +9,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import N_, Translator
 from bot.pdf import numeric_date
+from bot.screens.onboarding import municipality_name
 from bot.services import funder_report
 from bot.services.errors import InvalidInput
 from bot.services.exports import Table, xlsx_book
 from bot.services.funder_report import Counts, FunderReport
 from handlers.common import Context, guarded, say, who
-from handlers.onboarding import municipality_name
 from handlers.paging import shorten
 
 PROGRAMME_BUTTONS = 20

@@ -14,7 +14,7 @@ from bot.services import event_wizard as wizard_service
 from bot.services.errors import InvalidInput
 from bot.services.event_wizard import WIZARD, Step, Wizard
 from handlers.certificates import percent_buttons, rule_sentence, survey_button
-from handlers.common import Buttons, Context, drop_buttons, explain, guarded, say, who
+from handlers.common import Buttons, Context, drop_buttons, explain, guarded, on_input, say, who
 
 QUESTIONS: dict[Step, str] = {
     Step.TITLE: N_("New training, step 1: what is its <b>title</b>? (at most 150 characters)"),
@@ -254,9 +254,9 @@ async def cancel(update: Update, context: Context) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    from handlers.dialogs import on_input
 
     on_input(
+        application,
         WIZARD,
         typed,
         ttl=timedelta(days=14),

@@ -19,7 +19,7 @@ from bot.services import municipalities, profile
 from bot.services.municipalities import OTHER
 from bot.services.profile import ONBOARDING, PROFILE, Progress, Step
 from bot.services.users import Person
-from handlers.common import Buttons, Context, deep_links, drop_buttons, guarded, say, who
+from handlers.common import Buttons, Context, deep_links, drop_buttons, guarded, on_input, say, who
 from handlers.menu import show_menu
 from handlers.paging import navigation
 
@@ -47,13 +47,6 @@ def municipality_buttons(tr: Translator, page: int, *, editing: bool) -> Buttons
     if editing:
         rows.append([(tr._("Cancel"), "pf:cancel")])
     return rows
-
-
-def municipality_name(tr: Translator, code: str | None) -> str:
-    if code == OTHER:
-        return tr._("Other (not a municipality)")
-    found = municipalities.get(code or "")
-    return found.name if found else "—"
 
 
 async def prompt(update: Update, person: Person, tr: Translator, dialog: str, step: Step) -> None:
@@ -278,10 +271,9 @@ async def suggest_municipalities(
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    from handlers.dialogs import on_input
 
-    on_input(ONBOARDING, handle_input)
-    on_input(PROFILE, handle_input)
+    on_input(application, ONBOARDING, handle_input)
+    on_input(application, PROFILE, handle_input)
     application.add_handler(CallbackQueryHandler(pick_language, pattern=r"^lang:(\w\w)$"))
     application.add_handler(CallbackQueryHandler(agree, pattern=r"^ob:agree$"))
     application.add_handler(CallbackQueryHandler(use_telegram_name, pattern=r"^ob:tgname$"))

@@ -8,11 +8,12 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.screens.onboarding import municipality_name
 from bot.services import dialogs, profile
 from bot.services.profile import PROFILE
 from bot.services.users import Person
 from handlers.common import Context, drop_buttons, guarded, say, who
-from handlers.onboarding import language_buttons, municipality_name, prompt
+from handlers.onboarding import language_buttons, prompt
 
 
 def roles_text(person: Person, tr: Translator) -> str:

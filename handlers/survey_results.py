@@ -21,13 +21,13 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import Translator
+from bot.screens.onboarding import municipality_name
 from bot.services import survey_results, surveys
 from bot.services.exports import Cell, Table, csv_bytes, csv_style, xlsx_bytes
 from bot.services.survey_chart import Bars, Trend, render
 from bot.services.survey_results import AnonymousWithheld, ExportData, Results
 from bot.services.survey_templates import RATING_MAX, RATING_MIN
 from handlers.common import Buttons, Context, guarded, say, who
-from handlers.onboarding import municipality_name
 from handlers.paging import navigation, shorten
 from handlers.survey_staff import MODE_NAMES, template_name
 

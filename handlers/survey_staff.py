@@ -34,7 +34,7 @@ from bot.services.survey_templates import (
 )
 from bot.services.surveys import DELAYS, OPEN_DAYS, EventSurveyView
 from bot.services.users import Role
-from handlers.common import Buttons, Context, guarded, say, who
+from handlers.common import Buttons, Context, guarded, on_input, say, who
 from handlers.paging import shorten
 
 MODE_CODES = {"e": "after_each_session", "l": "after_last"}
@@ -400,9 +400,8 @@ async def cancel_builder(update: Update, context: Context) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    from handlers.dialogs import on_input
 
-    on_input(SURVEY_BUILD, builder_typed)
+    on_input(application, SURVEY_BUILD, builder_typed)
     application.add_handler(CommandHandler("templates", templates_command))
     add = application.add_handler
     add(CallbackQueryHandler(event_surveys, pattern=r"^svo:(\d{1,9})$"))

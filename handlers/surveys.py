@@ -26,7 +26,7 @@ from bot.runtime import Runtime
 from bot.services import surveys
 from bot.services.survey_templates import RATING_MAX, RATING_MIN, TEXT_LIMIT
 from bot.services.surveys import NUDGE_KIND, SURVEY_DIALOG, SURVEY_KIND, Answer, Step, Target
-from handlers.common import Buttons, Context, guarded, say, who
+from handlers.common import Buttons, Context, guarded, on_input, say, who
 from handlers.paging import shorten
 from storage.db import Database
 
@@ -268,13 +268,12 @@ async def survey_answers(db: Database, updates: Sequence[dict[str, Any]]) -> set
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    from handlers.dialogs import on_input
 
     keep_out_of_storage(survey_answers)
 
     register_renderer(SURVEY_KIND, render_survey)
     register_renderer(NUDGE_KIND, render_nudge)
-    on_input(SURVEY_DIALOG, typed, ttl=timedelta(hours=2))
+    on_input(application, SURVEY_DIALOG, typed, ttl=timedelta(hours=2))
     application.add_handler(
         CallbackQueryHandler(start, pattern=rf"^svs:(\d{{1,9}}):(\d{{1,9}}){OLD_TOKEN}$")
     )
