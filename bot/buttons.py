@@ -100,8 +100,9 @@ class Button:
 
 B = TypeVar("B", bound=type[Button])
 
-# Every declared button, by prefix. Declarations happen at import, once per process; the
-# registry is read-only afterwards (tests use it to prove prefixes never collide).
+# Every declared button, by its class's full name. Declarations happen at import, once per
+# process; the registry is read-only afterwards (tests use it to prove that no data parses
+# as two different buttons). Two buttons may share a prefix when their fields differ.
 REGISTRY: dict[str, type[Button]] = {}
 
 
@@ -111,8 +112,7 @@ def button(prefix: str, *, before_onboarding: bool = False) -> Callable[[B], B]:
         raise ValueError(f"bad button prefix {prefix!r}")
 
     def declare(cls: B) -> B:
-        if prefix in REGISTRY and REGISTRY[prefix].__qualname__ != cls.__qualname__:
-            raise ValueError(f"button prefix {prefix!r} is taken by {REGISTRY[prefix]!r}")
+        name = f"{cls.__module__}.{cls.__qualname__}"
         data_cls = dataclasses.dataclass(frozen=True)(cls)
         hints = typing.get_type_hints(data_cls)
         fields: list[tuple[str, _Codec, bool]] = []
@@ -129,7 +129,10 @@ def button(prefix: str, *, before_onboarding: bool = False) -> Callable[[B], B]:
         data_cls.before_onboarding = before_onboarding
         data_cls._fields = tuple(fields)
         data_cls._regex = re.compile(f"^{regex}\\Z")
-        REGISTRY[prefix] = data_cls
+        for other_name, other in REGISTRY.items():
+            if other_name != name and other._regex.pattern == data_cls._regex.pattern:
+                raise ValueError(f"{name} has the same data as {other_name}")
+        REGISTRY[name] = data_cls
         return data_cls
 
     return declare
