@@ -1,0 +1,85 @@
+"""Announcements to an event's participants: their buttons."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.buttons import Button, button
+
+
+class Audience(StrEnum):
+    CONFIRMED = "confirmed"
+    WAITING = "waiting"
+    REGISTERED = "registered"
+
+
+class SendAt(StrEnum):
+    NOW = "now"
+    IN_AN_HOUR = "1h"
+    TOMORROW_AT_NINE = "t9"
+    TYPED = "typed"
+
+
+@button("an:e")
+class PickEvent(Button):
+    event_id: int
+
+
+@button("an:a")
+class PickAudience(Button):
+    audience: Audience
+
+
+@button("an:s")
+class PickSession(Button):
+    session_id: int
+
+
+@button("an:w")
+class PickTime(Button):
+    when: SendAt
+
+
+@button("an:t")
+class BackToText(Button):
+    pass
+
+
+@button("an:wt")
+class BackToTime(Button):
+    pass
+
+
+@button("an:ok")
+class ConfirmDraft(Button):
+    pass
+
+
+@button("an:x")
+class CancelDraft(Button):
+    pass
+
+
+@button("an:v")
+class ShowOne(Button):
+    announcement_id: int
+
+
+@button("an:c")
+class AskCancelOne(Button):
+    announcement_id: int
+
+
+@button("an:cc")
+class CancelOne(Button):
+    announcement_id: int
+
+
+@button("an:et")
+class EditText(Button):
+    announcement_id: int
+
+
+@button("an:ew")
+class EditTime(Button):
+    announcement_id: int

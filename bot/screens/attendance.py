@@ -1,0 +1,34 @@
+"""Sessions, check-in and marking attendance: their buttons."""
+
+from __future__ import annotations
+
+from bot.buttons import Button, button
+
+
+@button("my:ci")
+class CheckInNow(Button):
+    pass
+
+
+@button("as")
+class Sessions(Button):
+    event_id: int
+    page: int | None = None
+
+
+@button("ci")
+class StartCheckIn(Button):
+    session_id: int
+
+
+@button("am")
+class Roster(Button):
+    session_id: int
+    page: int
+
+
+@button("at")
+class MarkPresent(Button):
+    session_id: int
+    user_id: int
+    present: bool

@@ -1,0 +1,62 @@
+"""An event's staff screen, approval requests and cancelling the event: their buttons."""
+
+from __future__ import annotations
+
+from bot.buttons import Button, button
+
+
+@button("ea")
+class Manage(Button):
+    event_id: int
+
+
+@button("eq")
+class Requests(Button):
+    event_id: int
+
+
+@button("ap")
+class Decide(Button):
+    """Approve or decline from the message that announced the request."""
+
+    registration_id: int
+    approve: bool
+
+
+@button("apl")
+class DecideInList(Button):
+    """Approve or decline from the list of requests, which stays open."""
+
+    registration_id: int
+    approve: bool
+
+
+@button("apd")
+class DeclineWithoutReason(Button):
+    registration_id: int
+
+
+@button("eqb")
+class ChooseMunicipality(Button):
+    event_id: int
+
+
+@button("eqa")
+class ApproveAll(Button):
+    event_id: int
+
+
+@button("eqm")
+class ApproveMunicipality(Button):
+    event_id: int
+    municipality: str
+
+
+@button("ec")
+class AskCancelEvent(Button):
+    event_id: int
+
+
+@button("ecc")
+class CancelEvent(Button):
+    event_id: int
