@@ -9,11 +9,11 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.dispatch import wake
 from bot.i18n import N_, Translator
+from bot.screens.certificates import event_rule, percent_buttons, survey_button
 from bot.services import certificates, dialogs
 from bot.services import event_builder as builder
 from bot.services.errors import InvalidInput, NotAllowed, Stale
 from bot.services.events import event_for, require_manage
-from handlers.certificates import event_rule, percent_buttons, survey_button
 from handlers.common import Buttons, Context, drop_buttons, explain, guarded, on_input, say, who
 from handlers.events import show_card, tell_promoted
 
@@ -116,7 +116,7 @@ async def ask_value(update: Update, context: Context) -> None:
     if name == "completion_percent":
         found = await certificates.rules(context.runtime.db, person, event_id)
         text = event_rule(tr, found) + "\n" + text
-        rows = percent_buttons(found.percent, f"ev:set:{event_id}:p{{}}")
+        rows = percent_buttons(found.percent, lambda share: f"ev:set:{event_id}:p{share}")
         on = found.needs_survey
         rows.append([survey_button(tr, on, f"ev:set:{event_id}:s{int(not on)}")])
     await say(update, text, rows, edit=True)

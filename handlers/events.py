@@ -9,6 +9,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.i18n import Translator
+from bot.screens.certificates import progress_note
 from bot.screens.events import (
     AskToCancel,
     AskToRegister,
@@ -30,7 +31,6 @@ from bot.services.municipalities import get as municipality
 from bot.services.my_trainings import Card
 from bot.services.registration import Closed, Outcome, Promotion, Standing
 from bot.services.users import Person
-from handlers.certificates import progress_note
 from handlers.common import Buttons, Context, deep_links, explain, guarded, on_press, say, who
 from handlers.notify import notify
 from handlers.paging import navigation

@@ -9,11 +9,11 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import N_, Translator
+from bot.screens.certificates import percent_buttons, rule_sentence, survey_button
 from bot.services import certificates
 from bot.services import event_wizard as wizard_service
 from bot.services.errors import InvalidInput
 from bot.services.event_wizard import WIZARD, Step, Wizard
-from handlers.certificates import percent_buttons, rule_sentence, survey_button
 from handlers.common import Buttons, Context, drop_buttons, explain, guarded, on_input, say, who
 
 QUESTIONS: dict[Step, str] = {
@@ -54,7 +54,7 @@ def step_buttons(tr: Translator, wizard: Wizard) -> Buttons:
         draft = wizard.draft()
         percent = draft.completion_percent
         rows.append([(tr._("✅ Keep {percent} %", percent=percent), "nw:certificate:keep")])
-        rows += percent_buttons(percent, "nw:certificate:p{}")
+        rows += percent_buttons(percent, lambda share: f"nw:certificate:p{share}")
         rows.append([survey_button(tr, draft.completion_needs_survey, "nw:certificate:survey")])
     if step in wizard_service.SKIPPABLE:
         labels = {

@@ -40,7 +40,7 @@ class People(Button):
 
 
 @button("ctu")
-class Holder(Button):
+class CertificateHolder(Button):
     event_id: int
     user_id: int
 
