@@ -10,11 +10,11 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import Translator
+from bot.screens.events import hours_text
 from bot.services import attendance, dialogs
 from bot.services.errors import ServiceError
 from bot.services.events import SessionView
 from handlers.common import Context, explain, guarded, on_input, say, who
-from handlers.events import hours_text
 from handlers.paging import navigation, shorten
 
 NAME_ON_BUTTON = 40

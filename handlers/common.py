@@ -8,8 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from html import escape
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -22,6 +21,7 @@ from bot.config import Language
 from bot.i18n import Translator, pick_language, translator_for
 from bot.runtime import Runtime, get_runtime
 from bot.screens import keyboard as keyboards
+from bot.screens.refusals import explain
 from bot.services.errors import ServiceError
 from bot.services.users import Person, Profile, identify
 
@@ -96,15 +96,6 @@ def keyboard(rows: Buttons) -> InlineKeyboardMarkup:
 
 def is_private(update: Update) -> bool:
     return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
-
-
-def explain(tr: Translator, error: ServiceError) -> str:
-    values: dict[str, object] = {}
-    for key, value in error.values.items():
-        if isinstance(value, datetime):
-            value = tr.on_datetime(value)
-        values[key] = escape(value) if isinstance(value, str) else value
-    return tr._(error.message, **values)
 
 
 async def say(

@@ -9,15 +9,14 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import Translator
+from bot.notices import notify
 from bot.services import dialogs, event_admin, registration
 from bot.services.calendar import event_calendar
 from bot.services.errors import ServiceError, Stale
 from bot.services.events import EventStatus, EventView, RegStatus, can_manage
 from bot.services.municipalities import get as municipality
-from bot.services.registration import Outcome
 from bot.services.users import Person
-from handlers.common import Buttons, Context, explain, guarded, keyboard, on_input, say, who
-from handlers.notify import notify
+from handlers.common import Buttons, Context, explain, guarded, on_input, say, who
 
 
 def manage_buttons(tr: Translator, event: EventView, person: Person) -> Buttons:
@@ -55,36 +54,6 @@ async def manage(update: Update, context: Context) -> None:
         tr._("Waiting for approval: {count}", count=event.pending),
     ]
     await say(update, "\n".join(lines), manage_buttons(tr, event, person), edit=True)
-
-
-async def approval_request(context: Context, outcome: Outcome, person: Person) -> None:
-    """Tell the event's organiser that someone asks to join, with approve/decline buttons."""
-    deciders = await event_admin.deciders(
-        context.runtime.db, outcome.event, context.runtime.settings.admin_ids
-    )
-    place = municipality(person.municipality or "")
-    details = ", ".join(x for x in (place.name if place else None, person.workplace) if x)
-
-    def text(tr: Translator) -> str:
-        return tr._(
-            "✋ {name} ({details}) asks to join <b>{title}</b>.",
-            name=escape(person.full_name or "—"),
-            details=escape(details or "—"),
-            title=escape(outcome.event.title),
-        )
-
-    def buttons(tr: Translator):  # type: ignore[no-untyped-def]
-        return keyboard(
-            [
-                [
-                    (tr._("✅ Approve"), f"ap:{outcome.registration_id}:1"),
-                    (tr._("✖ Decline"), f"ap:{outcome.registration_id}:0"),
-                ]
-            ]
-        )
-
-    for decider in deciders:
-        await notify(context, decider, text, markup=buttons)
 
 
 REASON_LIMIT = 500

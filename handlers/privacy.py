@@ -8,9 +8,9 @@ from html import escape
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.notices import tell_promoted
 from bot.services import privacy
 from handlers.common import Context, drop_buttons, guarded, say, who
-from handlers.events import tell_promoted
 
 
 @guarded

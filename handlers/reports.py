@@ -9,12 +9,12 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import Translator
+from bot.screens.events import hours_text, status_text
 from bot.screens.onboarding import municipality_name
 from bot.services import reports
 from bot.services.exports import Table, csv_bytes, csv_style, xlsx_bytes
 from bot.services.reports import ExportData, MunicipalityCount, Registrant
 from handlers.common import Context, guarded, say, who
-from handlers.events import hours_text, status_text
 from handlers.paging import navigation, shorten
 
 # Long names and workplaces are cut in the chat list (the file has them in full), so a

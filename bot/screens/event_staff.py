@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from bot.buttons import Button, button
+from bot.i18n import Translator
+from bot.screens.keyboard import Rows
 
 
 @button("ea")
@@ -60,3 +64,22 @@ class AskCancelEvent(Button):
 @button("ecc")
 class CancelEvent(Button):
     event_id: int
+
+
+def approval_request_screen(
+    tr: Translator, name: str, details: str, title: str, registration_id: int
+) -> tuple[str, Rows]:
+    """What an organiser is sent when someone asks to join: text and approve/decline."""
+    text = tr._(
+        "✋ {name} ({details}) asks to join <b>{title}</b>.",
+        name=escape(name),
+        details=escape(details or "—"),
+        title=escape(title),
+    )
+    rows = [
+        [
+            (tr._("✅ Approve"), Decide(registration_id, True)),
+            (tr._("✖ Decline"), Decide(registration_id, False)),
+        ]
+    ]
+    return text, rows
