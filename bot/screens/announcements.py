@@ -5,18 +5,23 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.buttons import Button, button
+from bot.services.announcements import Audience, When
 
 
-class Audience(StrEnum):
-    CONFIRMED = "confirmed"
-    WAITING = "waiting"
-    REGISTERED = "registered"
+class AudienceGroup(StrEnum):
+    """The audiences a button names (one session's attendees have their own button)."""
+
+    CONFIRMED = Audience.CONFIRMED.value
+    WAITING = Audience.WAITING.value
+    REGISTERED = Audience.REGISTERED.value
 
 
 class SendAt(StrEnum):
-    NOW = "now"
-    IN_AN_HOUR = "1h"
-    TOMORROW_AT_NINE = "t9"
+    """The service's moments, and "typed" for a date the organiser sends."""
+
+    NOW = When.NOW.value
+    IN_AN_HOUR = When.HOUR.value
+    TOMORROW_AT_NINE = When.TOMORROW.value
     TYPED = "typed"
 
 
@@ -27,7 +32,7 @@ class PickEvent(Button):
 
 @button("an:a")
 class PickAudience(Button):
-    audience: Audience
+    audience: AudienceGroup
 
 
 @button("an:s")
