@@ -337,3 +337,32 @@ async def test_every_button_the_event_features_send_parses_back_to_its_value(
     }
     missing = sorted(kind.__name__ for kind in expected - set(kinds))
     assert not missing, f"the flows never showed these buttons: {missing}"
+
+
+async def test_forged_values_that_fit_a_button_change_nothing(sandbox: Sandbox) -> None:
+    """Typed fields take some values no screen ever offers (any word as a wizard or edit
+    choice, any municipality code, any reminder time): the services refuse them."""
+    olga = await make_organiser(sandbox, 700, "Olga Organizatore")
+    event_id = await make_event(sandbox, 700, title="Ģimenes asistentu kurss", days=1)
+    await olga.send(f"/start event_{event_id}")
+    before = (await olga.press("⚙️ Manage")).last.text
+    await olga.send("/new_event")
+    await olga.send("Supervīzija")
+    stale = "This button is no longer valid."
+    for data, alert in (
+        (f"ev:set:{event_id}:zzz", stale),
+        (f"ev:set:{event_id}:p7", "from 50 to 100"),
+        ("nw:description:yes", stale),
+        ("nw:certificate:p70", stale),  # the wizard is not at that step
+        (f"eqm:{event_id}:Nowhere", stale),
+        (f"ro:{event_id}:a:999999999", stale),
+    ):
+        replies = await olga.press_data(data)
+        assert replies.alert is not None and alert in replies.alert, (data, replies.alert)
+        assert replies.texts == [], data
+    await olga.send("Apraksts paliek vietā.")  # the other buttons paused the wizard
+    await olga.press("▶ Continue the training")
+    replies = await olga.send("Apraksts paliek vietā.")
+    assert "Where does it take place" in replies.last.text  # the wizard goes on as before
+    await olga.send(f"/start event_{event_id}")
+    assert (await olga.press("⚙️ Manage")).last.text == before
