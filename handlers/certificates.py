@@ -11,7 +11,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.dispatch import Due, Outgoing, register_hook, register_renderer, wake
 from bot.i18n import N_, Translator
-from bot.pdf import certificate_pdf, date_span
+from bot.pdf import certificate_pdf
 from bot.runtime import Runtime
 from bot.screens.certificates import (
     AskProgramme,
@@ -23,23 +23,21 @@ from bot.screens.certificates import (
     Revoke,
     SetPercent,
     SetSurveyNeeded,
-    event_rule,
-    percent_buttons,
-    survey_button,
+    caption,
+    revoked_text,
+    rules_buttons,
+    rules_text,
+    verify_text,
 )
-from bot.screens.event_staff import Manage
 from bot.screens.keyboard import Row, page_row
 from bot.services import certificates, dialogs
 from bot.services.certificates import (
     Action,
-    CertificateView,
     Holder,
-    Rules,
     format_code,
 )
 from bot.services.errors import InvalidInput
 from handlers.common import (
-    Buttons,
     Context,
     deep_links,
     explain,
@@ -57,35 +55,6 @@ REASON_DIALOG = "cert_reason"
 
 
 # -- the organiser's screen -----------------------------------------------------------------
-
-
-def rules_text(tr: Translator, found: Rules) -> str:
-    lines = [
-        tr._("🎓 <b>Certificates: {title}</b>", title=escape(found.event.title)),
-        "",
-        event_rule(tr, found),
-        tr._("It is issued when the last session has ended."),
-        tr._("Programme (for the funder's report): {name}", name=escape(found.programme or "—")),
-        "",
-        tr._("Issued: {valid} · revoked: {revoked}", valid=found.issued, revoked=found.revoked),
-    ]
-    if found.needs_survey and not found.has_survey:
-        lines.append(tr._("This event has no feedback survey, so the survey is not required."))
-    return "\n".join(lines)
-
-
-def rules_buttons(tr: Translator, found: Rules) -> Buttons:
-    event_id = found.event.id
-    survey = survey_button(
-        tr, found.needs_survey, SetSurveyNeeded(event_id, not found.needs_survey)
-    )
-    return [
-        *percent_buttons(found.percent, lambda share: SetPercent(event_id, share)),
-        [survey],
-        [(tr._("🏷 Programme"), AskProgramme(event_id))],
-        [(tr._("👥 People and certificates"), People(event_id, 0))],
-        [(tr._("◀ Back"), Manage(event_id))],
-    ]
 
 
 async def show_rules(update: Update, context: Context, event_id: int, *, edit: bool) -> None:
@@ -307,63 +276,6 @@ async def reissue(update: Update, context: Context, press: Reissue) -> None:
 # -- delivering a certificate ---------------------------------------------------------------
 
 
-def caption(tr: Translator, cert: CertificateView, action: str) -> str:
-    title = escape(cert.event_title)
-    code = format_code(cert.code)
-    hours_done = tr._(
-        "{attended} of {total}",
-        attended=tr.duration(cert.attended_minutes),
-        total=tr.duration(cert.total_minutes),
-    )
-    if action == Action.UPDATED:
-        return tr._(
-            "🎓 Your attendance in <b>{title}</b> was corrected: certificate {code} now "
-            "shows {hours}.",
-            title=title,
-            code=code,
-            hours=hours_done,
-        )
-    if action == Action.REISSUED:
-        return tr._(
-            "🎓 A duplicate of your certificate for <b>{title}</b>: {code}.",
-            title=title,
-            code=code,
-        )
-    if action == Action.REINSTATED:
-        return tr._(
-            "🎓 Your attendance in <b>{title}</b> was corrected: certificate {code} is valid "
-            "again ({hours}).",
-            title=title,
-            code=code,
-            hours=hours_done,
-        )
-    return tr._(
-        "🎓 Congratulations! Your certificate for <b>{title}</b> ({hours}). Its code is "
-        "{code}; anyone can check it with /verify.",
-        title=title,
-        code=code,
-        hours=hours_done,
-    )
-
-
-def revoked_text(tr: Translator, cert: CertificateView) -> str:
-    title = escape(cert.event_title)
-    code = format_code(cert.code)
-    if cert.revoked_auto:
-        return tr._(
-            "Your attendance in <b>{title}</b> was corrected and no longer meets the rule "
-            "for a certificate, so certificate {code} is revoked.",
-            title=title,
-            code=code,
-        )
-    return tr._(
-        "Certificate {code} for <b>{title}</b> was revoked by the organiser. Reason: {reason}",
-        title=title,
-        code=code,
-        reason=escape(cert.revoked_reason or "—"),
-    )
-
-
 def certificate_renderer(application: Application):  # type: ignore[no-untyped-def,type-arg]
     async def render(runtime: Runtime, due: Due, tr: Translator) -> Outgoing | None:
         cert = await certificates.for_delivery(runtime.db, due.ref_id)
@@ -394,40 +306,6 @@ async def settle_hook(runtime: Runtime, now) -> None:  # type: ignore[no-untyped
 
 
 # -- /verify: for anyone --------------------------------------------------------------------
-
-
-def verify_text(tr: Translator, cert: CertificateView) -> str:
-    if cert.holder_removed:
-        return tr._(
-            "Certificate {code}: the holder's data has been removed at their request, so "
-            "it cannot be confirmed.",
-            code=format_code(cert.code),
-        )
-    status = (
-        tr._("✅ <b>Valid</b>")
-        if cert.valid
-        else tr._("🚫 <b>Revoked</b>")
-        + (f" — {escape(cert.revoked_reason)}" if cert.revoked_reason else "")
-    )
-    lines = [
-        tr._("Certificate {code}", code=format_code(cert.code)),
-        status,
-        tr._("Holder: {name}", name=escape(cert.holder_name or "—")),
-        tr._("Training: {title}", title=escape(cert.event_title)),
-    ]
-    if cert.programme:
-        lines.append(tr._("Programme: {name}", name=escape(cert.programme)))
-    lines += [
-        tr._(
-            "Attended: {attended} of {total}",
-            attended=tr.duration(cert.attended_minutes),
-            total=tr.duration(cert.total_minutes),
-        ),
-        tr._("Dates: {dates}", dates=date_span(tr, cert.starts_at, cert.ends_at)),
-    ]
-    if cert.duplicate:
-        lines.append(tr._("This is a duplicate."))
-    return "\n".join(lines)
 
 
 async def answer_verify(update: Update, context: Context, code: str) -> None:
