@@ -7,39 +7,22 @@ from html import escape
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.i18n import Translator
-from bot.screens.admin import Grant, PickToGrant, PickToRevoke, Revoke, UserFilter, Users
+from bot.screens.admin import (
+    Grant,
+    PickToGrant,
+    PickToRevoke,
+    Revoke,
+    UserFilter,
+    Users,
+    change_text,
+    member_line,
+    role_buttons,
+    role_name,
+)
 from bot.screens.keyboard import Row, page_row
 from bot.services import roles
-from bot.services.roles import Member, RoleChange
 from bot.services.users import Role
-from handlers.common import Buttons, Context, guarded, on_press, say, who
-
-
-def role_name(tr: Translator, role: Role | str) -> str:
-    names = {"trainer": tr._("trainer"), "organiser": tr._("organiser"), "admin": tr._("admin")}
-    return names.get(str(role), str(role))
-
-
-def member_line(tr: Translator, member: Member) -> str:
-    held = ", ".join(role_name(tr, role) for role in member.roles) or tr._("participant")
-    return f"{escape(member.label)} (id {member.telegram_id}) — {held}"
-
-
-def change_text(tr: Translator, change: RoleChange, granting: bool) -> str:
-    values = {"who": escape(change.member.label), "role": role_name(tr, change.role)}
-    if granting:
-        if change.changed:
-            return tr._("{who} is now {role}.", **values)
-        return tr._("{who} already is {role}.", **values)
-    if change.changed:
-        return tr._("{who} is no longer {role}.", **values)
-    return tr._("{who} was not {role}.", **values)
-
-
-def role_buttons(tr: Translator, granting: bool) -> Buttons:
-    pick = PickToGrant if granting else PickToRevoke
-    return [[(role_name(tr, role), pick(role)) for role in Role]]
+from handlers.common import Context, guarded, on_press, say, who
 
 
 async def _role_command(update: Update, context: Context, granting: bool) -> None:

@@ -24,6 +24,7 @@ from bot.screens.event_staff import (
     DeclineWithoutReason,
     Manage,
     Requests,
+    decision_notice,
 )
 from bot.screens.events import OpenCard
 from bot.screens.keyboard import Row
@@ -153,14 +154,6 @@ async def by_municipality(update: Update, context: Context, press: ChooseMunicip
     rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
     rows.append([(tr._("◀ Back"), Requests(event.id))])
     await say(update, tr._("Approve the requests from which municipality?"), rows, edit=True)
-
-
-def decision_notice(tr: Translator, decision: registration.Decision) -> str:
-    title = escape(decision.event.title)
-    name = escape(decision.recipient.name or "—")
-    if decision.status == RegStatus.REJECTED:
-        return tr._("{name} was declined for <b>{title}</b>.", name=name, title=title)
-    return tr._("{name} was approved for <b>{title}</b>.", name=name, title=title)
 
 
 async def tell_decision(

@@ -25,6 +25,7 @@ from bot.screens.events import (
     dates_text,
     hours_text,
     municipality_full_text,
+    outcome_text,
     standing_text,
 )
 from bot.screens.keyboard import Row, page_row
@@ -37,7 +38,7 @@ from bot.services.events import EventStatus, EventView, RegStatus
 from bot.services.ids import parse_id
 from bot.services.municipalities import get as municipality
 from bot.services.my_trainings import Card
-from bot.services.registration import Outcome, Standing
+from bot.services.registration import Standing
 from handlers.common import Buttons, Context, deep_links, guarded, on_press, say, who
 from handlers.surveys import start_data
 
@@ -142,51 +143,6 @@ async def ask_to_register(update: Update, context: Context, press: AskToRegister
         [(tr._("◀ Back"), OpenCard(event.id))],
     ]
     await say(update, text, rows, edit=True)
-
-
-def outcome_text(tr: Translator, outcome: Outcome, municipality_name: str = "—") -> str:
-    title = escape(outcome.event.title)
-    if outcome.already:
-        prefix = tr._("You are already registered for <b>{title}</b>.", title=title)
-        if outcome.status == RegStatus.WAITING:
-            return (
-                prefix
-                + " "
-                + tr._("Your place on the waiting list: {position}.", position=outcome.position)
-            )
-        if outcome.status == RegStatus.PENDING:
-            return prefix + " " + tr._("The organiser has not decided yet.")
-        return prefix
-    if outcome.status == RegStatus.CONFIRMED:
-        when = tr.on_datetime(outcome.event.starts_at) if outcome.event.starts_at else ""
-        return tr._(
-            "✅ You are registered for <b>{title}</b>. It starts on {when}. "
-            "The calendar file below has every session.",
-            title=title,
-            when=when,
-        )
-    if outcome.status == RegStatus.WAITING and outcome.municipality_full:
-        return tr._(
-            "⏳ No seats are left for {municipality} (at most {limit} per municipality). "
-            "You are number {position} on the waiting list for <b>{title}</b>; I will tell "
-            "you as soon as a seat frees up.",
-            municipality=escape(municipality_name),
-            limit=outcome.event.municipality_limit,
-            position=outcome.position,
-            title=title,
-        )
-    if outcome.status == RegStatus.WAITING:
-        return tr._(
-            "⏳ <b>{title}</b> is full. You are number {position} on the waiting list; "
-            "I will tell you as soon as a seat frees up.",
-            title=title,
-            position=outcome.position,
-        )
-    return tr._(
-        "📨 Your request to join <b>{title}</b> has been sent. I will tell you when "
-        "the organiser decides.",
-        title=title,
-    )
 
 
 async def send_calendar(update: Update, context: Context, event: EventView) -> None:

@@ -3,8 +3,7 @@ reminder screen for its staff (times, what is still to go out, cancelling one)."
 
 from __future__ import annotations
 
-import re
-from html import escape, unescape
+from html import escape
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler
@@ -12,11 +11,10 @@ from telegram.ext import Application, CommandHandler
 from bot.dispatch import Due, Outgoing, register_renderer, wake
 from bot.i18n import Translator
 from bot.runtime import Runtime
-from bot.screens.announcements import PickEvent, ShowOne
-from bot.screens.event_staff import Manage
 from bot.screens.events import CalendarFile
 from bot.screens.keyboard import Row, packed
 from bot.screens.reminders import (
+    MAX_LISTED,
     AskSkip,
     MuteAll,
     MuteEvent,
@@ -25,37 +23,15 @@ from bot.screens.reminders import (
     Offsets,
     Skip,
     StaffReminders,
+    offset_text,
+    offsets_text,
+    plain,
+    staff_buttons,
 )
 from bot.services import announcements, reminders
 from bot.services.errors import NotAllowed
 from bot.services.events import can_manage
-from handlers.common import Buttons, Context, guarded, on_press, say, who
-
-MAX_LISTED = 8
-
-
-def offset_text(tr: Translator, minutes: int) -> str:
-    """'24 hours', '3 days', '30 minutes'."""
-    if minutes % 1440 == 0 and minutes >= 2880:
-        return tr.ngettext("{count} day", "{count} days", minutes // 1440)
-    if minutes % 60 == 0:
-        return tr.ngettext("{count} hour", "{count} hours", minutes // 60)
-    return tr.ngettext("{count} minute", "{count} minutes", minutes)
-
-
-def offsets_text(tr: Translator, offsets: tuple[int, ...]) -> str:
-    if not offsets:
-        return tr._("none")
-    return ", ".join(offset_text(tr, m) for m in offsets)
-
-
-def plain(html_text: str, limit: int) -> str:
-    """A short plain-text glimpse of an HTML text, escaped again for showing."""
-    text = " ".join(unescape(re.sub(r"<[^>]+>", "", html_text)).split())
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return escape(text)
-
+from handlers.common import Context, guarded, on_press, say, who
 
 # -- the reminder itself (rendered by the dispatcher) ---------------------------------------
 
@@ -166,39 +142,6 @@ async def mute_from_reminder(update: Update, context: Context, press: MuteFromRe
 
 
 # -- staff: the event's reminders and announcements ------------------------------------------------
-
-
-def staff_buttons(
-    tr: Translator,
-    overview: reminders.Overview,
-    scheduled: list[announcements.AnnouncementView],
-    manage: bool,
-) -> Buttons:
-    event = overview.event
-    rows: list[Row] = []
-    for item in scheduled[:MAX_LISTED]:
-        rows.append(
-            [
-                (
-                    f"📣 {tr.short_date(item.due_at)} {tr.time(item.due_at)}: "
-                    f"{unescape(re.sub(r'<[^>]+>', '', item.text))[:25]}",
-                    ShowOne(item.id),
-                )
-            ]
-        )
-    if manage:
-        for planned in overview.planned[:MAX_LISTED]:
-            start = planned.session.starts_at
-            label = tr._(
-                "✖ {when}, {offset} before",
-                when=f"{tr.short_date(start)} {tr.time(start)}",
-                offset=offset_text(tr, planned.offset),
-            )
-            rows.append([(label, AskSkip(planned.session.id, planned.offset))])
-        rows.append([(tr._("⏰ Reminder times"), Offsets(event.id))])
-    rows.append([(tr._("📣 New announcement"), PickEvent(event.id))])
-    rows.append([(tr._("◀ Back"), Manage(event.id))])
-    return rows
 
 
 async def show_staff_screen(update: Update, context: Context, event_id: int) -> None:

@@ -1,10 +1,14 @@
-"""/grant, /revoke and /users: their buttons."""
+"""/grant, /revoke, /users and /audit: their buttons and what they show."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from html import escape
 
 from bot.buttons import Button, button
+from bot.i18n import Translator
+from bot.screens.keyboard import Rows
+from bot.services.roles import Member, RoleChange
 from bot.services.users import Role
 
 
@@ -49,3 +53,29 @@ class Revoke(Button):
 class Users(Button):
     filter: UserFilter
     page: int
+
+
+def role_name(tr: Translator, role: Role | str) -> str:
+    names = {"trainer": tr._("trainer"), "organiser": tr._("organiser"), "admin": tr._("admin")}
+    return names.get(str(role), str(role))
+
+
+def member_line(tr: Translator, member: Member) -> str:
+    held = ", ".join(role_name(tr, role) for role in member.roles) or tr._("participant")
+    return f"{escape(member.label)} (id {member.telegram_id}) — {held}"
+
+
+def change_text(tr: Translator, change: RoleChange, granting: bool) -> str:
+    values = {"who": escape(change.member.label), "role": role_name(tr, change.role)}
+    if granting:
+        if change.changed:
+            return tr._("{who} is now {role}.", **values)
+        return tr._("{who} already is {role}.", **values)
+    if change.changed:
+        return tr._("{who} is no longer {role}.", **values)
+    return tr._("{who} was not {role}.", **values)
+
+
+def role_buttons(tr: Translator, granting: bool) -> Rows:
+    pick = PickToGrant if granting else PickToRevoke
+    return [[(role_name(tr, role), pick(role)) for role in Role]]

@@ -7,6 +7,8 @@ from html import escape
 from bot.buttons import Button, button
 from bot.i18n import Translator
 from bot.screens.keyboard import Rows
+from bot.services import registration
+from bot.services.events import RegStatus
 
 
 @button("ea")
@@ -83,3 +85,11 @@ def approval_request_screen(
         ]
     ]
     return text, rows
+
+
+def decision_notice(tr: Translator, decision: registration.Decision) -> str:
+    title = escape(decision.event.title)
+    name = escape(decision.recipient.name or "—")
+    if decision.status == RegStatus.REJECTED:
+        return tr._("{name} was declined for <b>{title}</b>.", name=name, title=title)
+    return tr._("{name} was approved for <b>{title}</b>.", name=name, title=title)

@@ -14,7 +14,7 @@ from bot.screens.refusals import explain
 from bot.services import registration
 from bot.services.events import EventStatus, EventView, RegStatus, can_manage, can_staff
 from bot.services.municipalities import get as municipality
-from bot.services.registration import Closed, Standing
+from bot.services.registration import Closed, Outcome, Standing
 from bot.services.users import Person
 
 MAX_SESSIONS_ON_CARD = 8
@@ -254,3 +254,48 @@ def card_screen(
 
 def promoted_text(tr: Translator, title: str) -> str:
     return tr._("🎉 A seat has freed up: you are now registered for <b>{title}</b>.", title=title)
+
+
+def outcome_text(tr: Translator, outcome: Outcome, municipality_name: str = "—") -> str:
+    title = escape(outcome.event.title)
+    if outcome.already:
+        prefix = tr._("You are already registered for <b>{title}</b>.", title=title)
+        if outcome.status == RegStatus.WAITING:
+            return (
+                prefix
+                + " "
+                + tr._("Your place on the waiting list: {position}.", position=outcome.position)
+            )
+        if outcome.status == RegStatus.PENDING:
+            return prefix + " " + tr._("The organiser has not decided yet.")
+        return prefix
+    if outcome.status == RegStatus.CONFIRMED:
+        when = tr.on_datetime(outcome.event.starts_at) if outcome.event.starts_at else ""
+        return tr._(
+            "✅ You are registered for <b>{title}</b>. It starts on {when}. "
+            "The calendar file below has every session.",
+            title=title,
+            when=when,
+        )
+    if outcome.status == RegStatus.WAITING and outcome.municipality_full:
+        return tr._(
+            "⏳ No seats are left for {municipality} (at most {limit} per municipality). "
+            "You are number {position} on the waiting list for <b>{title}</b>; I will tell "
+            "you as soon as a seat frees up.",
+            municipality=escape(municipality_name),
+            limit=outcome.event.municipality_limit,
+            position=outcome.position,
+            title=title,
+        )
+    if outcome.status == RegStatus.WAITING:
+        return tr._(
+            "⏳ <b>{title}</b> is full. You are number {position} on the waiting list; "
+            "I will tell you as soon as a seat frees up.",
+            title=title,
+            position=outcome.position,
+        )
+    return tr._(
+        "📨 Your request to join <b>{title}</b> has been sent. I will tell you when "
+        "the organiser decides.",
+        title=title,
+    )
