@@ -10,23 +10,24 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.i18n import Translator
-from bot.screens.attendance import CheckInNow, MarkPresent, Roster, Sessions, StartCheckIn
+from bot.screens.attendance import (
+    CheckInNow,
+    MarkPresent,
+    Roster,
+    Sessions,
+    StartCheckIn,
+    when_text,
+)
 from bot.screens.event_staff import Manage
 from bot.screens.events import hours_text
 from bot.screens.keyboard import Row, page_row
 from bot.services import attendance, dialogs
 from bot.services.errors import ServiceError
-from bot.services.events import SessionView
 from handlers.common import Context, explain, guarded, on_input, on_press, say, who
 from handlers.paging import shorten
 
 NAME_ON_BUTTON = 40
 MARKS = {True: "✅", False: "❌", None: "▫️"}
-
-
-def when_text(tr: Translator, session: SessionView) -> str:
-    start, end = tr.time(session.starts_at), tr.time(session.ends_at)
-    return f"{tr.short_date(session.starts_at)}, {start}–{end}"
 
 
 async def sessions(update: Update, context: Context, press: Sessions) -> None:

@@ -28,6 +28,7 @@ from bot.screens.event_team import (
     RemoveTrainer,
     SessionsToEdit,
     Trainers,
+    span_text,
 )
 from bot.screens.events import CalendarFile, card_screen
 from bot.screens.keyboard import Row, packed
@@ -54,10 +55,6 @@ PROMPTS = {
         "the same number of days."
     ),
 }
-
-
-def span_text(tr: Translator, starts_at: datetime, ends_at: datetime) -> str:
-    return f"{tr.short_date(starts_at)}, {tr.time(starts_at)}–{tr.time(ends_at)}"
 
 
 async def leave_dialog(update: Update, context: Context) -> None:

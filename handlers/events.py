@@ -22,13 +22,14 @@ from bot.screens.events import (
     MyList,
     OpenCard,
     card_screen,
+    catalogue_screen,
     dates_text,
     hours_text,
     municipality_full_text,
     outcome_text,
     standing_text,
 )
-from bot.screens.keyboard import Row, page_row
+from bot.screens.keyboard import Row
 from bot.services import events as events_service
 from bot.services import my_trainings, registration
 from bot.services.calendar import event_calendar
@@ -57,21 +58,8 @@ async def show_catalogue(update: Update, context: Context, page: int, *, edit: b
     if not found:
         await say(update, tr._("There are no upcoming trainings yet."), edit=edit)
         return
-    page = min(page, pages - 1)
-    lines = [tr._("<b>Upcoming trainings</b>")]
-    rows: list[Row] = []
-    for event in found:
-        when = tr.short_date(event.starts_at) if event.starts_at else "—"
-        state = (
-            tr._("seats left: {left}", left=event.seats_left)
-            if event.seats_left
-            else tr._("waiting list")
-        )
-        lines.append(f"• <b>{escape(event.title)}</b> — {when}; {state}")
-        rows.append([(f"{event.title[:40]} · {when}", OpenCard(event.id))])
-    if pages > 1:
-        rows.append(page_row(CataloguePage, page, pages))
-    await say(update, "\n".join(lines), rows, edit=edit)
+    text, rows = catalogue_screen(tr, found, min(page, pages - 1), pages)
+    await say(update, text, rows, edit=edit)
 
 
 @guarded

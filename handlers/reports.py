@@ -13,10 +13,10 @@ from bot.screens.event_staff import Manage
 from bot.screens.events import hours_text, status_text
 from bot.screens.keyboard import page_row
 from bot.screens.onboarding import municipality_name
-from bot.screens.reports import Export, ExportFormat, MunicipalitySummary, Registrants
+from bot.screens.reports import Export, ExportFormat, MunicipalitySummary, Registrants, count_line
 from bot.services import reports
 from bot.services.exports import Table, csv_bytes, csv_style, xlsx_bytes
-from bot.services.reports import ExportData, MunicipalityCount, Registrant
+from bot.services.reports import ExportData, Registrant
 from handlers.common import Context, on_press, say, who
 from handlers.paging import shorten
 
@@ -66,18 +66,6 @@ async def registrant_list(update: Update, context: Context, press: Registrants) 
         if row
     ]
     await say(update, "\n".join(lines), rows, edit=True)
-
-
-def count_line(tr: Translator, label: str, counts: MunicipalityCount) -> str:
-    return tr._(
-        "{name}: {confirmed} registered, {waiting} waiting, {pending} to approve, "
-        "{attended} attended",
-        name=label,
-        confirmed=counts.confirmed,
-        waiting=counts.waiting,
-        pending=counts.pending,
-        attended=counts.attended,
-    )
 
 
 async def municipality_summary(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.buttons import Button, button
+from bot.i18n import Translator
+from bot.services.events import SessionView
 
 
 @button("my:ci")
@@ -32,3 +34,8 @@ class MarkPresent(Button):
     session_id: int
     user_id: int
     present: bool
+
+
+def when_text(tr: Translator, session: SessionView) -> str:
+    start, end = tr.time(session.starts_at), tr.time(session.ends_at)
+    return f"{tr.short_date(session.starts_at)}, {start}–{end}"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.buttons import Button, button
+from bot.i18n import Translator
 
 
 @button("et")
@@ -55,3 +58,7 @@ class DeleteSession(Button):
 @button("ecp")
 class AskCopy(Button):
     event_id: int
+
+
+def span_text(tr: Translator, starts_at: datetime, ends_at: datetime) -> str:
+    return f"{tr.short_date(starts_at)}, {tr.time(starts_at)}–{tr.time(ends_at)}"

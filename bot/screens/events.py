@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
@@ -9,7 +10,7 @@ from bot.buttons import Button, button
 from bot.i18n import Translator
 from bot.screens.edit_event import PublishDraft
 from bot.screens.event_staff import Manage
-from bot.screens.keyboard import Row, Rows
+from bot.screens.keyboard import Row, Rows, page_row
 from bot.screens.refusals import explain
 from bot.services import registration
 from bot.services.events import EventStatus, EventView, RegStatus, can_manage, can_staff
@@ -299,3 +300,23 @@ def outcome_text(tr: Translator, outcome: Outcome, municipality_name: str = "—
         "the organiser decides.",
         title=title,
     )
+
+
+def catalogue_screen(
+    tr: Translator, found: Sequence[EventView], page: int, pages: int
+) -> tuple[str, Rows]:
+    """A page of upcoming trainings: a line and a button each, and the page row."""
+    lines = [tr._("<b>Upcoming trainings</b>")]
+    rows: list[Row] = []
+    for event in found:
+        when = tr.short_date(event.starts_at) if event.starts_at else "—"
+        state = (
+            tr._("seats left: {left}", left=event.seats_left)
+            if event.seats_left
+            else tr._("waiting list")
+        )
+        lines.append(f"• <b>{escape(event.title)}</b> — {when}; {state}")
+        rows.append([(f"{event.title[:40]} · {when}", OpenCard(event.id))])
+    if pages > 1:
+        rows.append(page_row(CataloguePage, page, pages))
+    return "\n".join(lines), rows
