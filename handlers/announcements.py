@@ -7,11 +7,10 @@ dialog's step, so an old or forged press changes nothing.
 
 from __future__ import annotations
 
-import re
 import time
 import weakref
 from datetime import timedelta
-from html import escape, unescape
+from html import escape
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler
@@ -35,8 +34,8 @@ from bot.screens.announcements import (
     PickTime,
     SendAt,
     ShowOne,
+    announcement_screen,
 )
-from bot.screens.events import OpenCard
 from bot.screens.keyboard import Row, packed
 from bot.screens.reminders import StaffReminders
 from bot.services import announcements as service
@@ -64,17 +63,9 @@ MAX_NAMES = 2500  # characters of names in a report; the rest are counted
 
 
 def message(tr: Translator, title: str, event_id: int, text: str) -> Outgoing:
-    """The announcement as its recipients see it: a heading with the event's name when it
-    fits in Telegram's 4,096 characters, and a button to the event."""
-    heading = tr._("📣 <b>{title}</b>", title=escape(title))
-    body = text
-    if _visible_length(heading) + 2 + _visible_length(text) <= MAX_TEXT:
-        body = f"{heading}\n\n{text}"
-    return Outgoing(body, packed([[(f"📅 {title[:50]}", OpenCard(event_id))]]))
-
-
-def _visible_length(html_text: str) -> int:
-    return len(unescape(re.sub(r"<[^>]+>", "", html_text)))
+    """The announcement as its recipients see it (see `announcement_screen`)."""
+    body, rows = announcement_screen(tr, title, event_id, text)
+    return Outgoing(body, packed(rows))
 
 
 # Once an announcement goes out its text cannot change, so a broadcast to thousands reads

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+from html import escape, unescape
 
 from bot.buttons import Button, button
-from bot.services.announcements import Audience, When
+from bot.i18n import Translator
+from bot.screens.events import OpenCard
+from bot.screens.keyboard import Rows
+from bot.services.announcements import MAX_TEXT, Audience, When
 
 
 class AudienceGroup(StrEnum):
@@ -88,3 +93,17 @@ class EditText(Button):
 @button("an:ew")
 class EditTime(Button):
     announcement_id: int
+
+
+def announcement_screen(tr: Translator, title: str, event_id: int, text: str) -> tuple[str, Rows]:
+    """The announcement as its recipients see it: a heading with the event's name when it
+    fits in Telegram's 4,096 characters, and a button to the event."""
+    heading = tr._("📣 <b>{title}</b>", title=escape(title))
+    body = text
+    if _visible_length(heading) + 2 + _visible_length(text) <= MAX_TEXT:
+        body = f"{heading}\n\n{text}"
+    return body, [[(f"📅 {title[:50]}", OpenCard(event_id))]]
+
+
+def _visible_length(html_text: str) -> int:
+    return len(unescape(re.sub(r"<[^>]+>", "", html_text)))
