@@ -8,34 +8,26 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.dispatch import wake
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.notices import tell_promoted
 from bot.screens.certificates import event_rule, percent_buttons, survey_button
-from bot.screens.edit_event import EditEvent, EditField, Field, PublishDraft, SetByButton
-from bot.screens.event_staff import Manage
-from bot.screens.event_team import AskCopy, SessionsToEdit, Trainers
+from bot.screens.edit_event import (
+    FIELD_LABELS,
+    EditEvent,
+    EditField,
+    PublishDraft,
+    SetByButton,
+    field_buttons,
+)
 from bot.screens.events import card_screen
 from bot.screens.keyboard import Row
 from bot.services import certificates, dialogs, registration
 from bot.services import event_builder as builder
 from bot.services.errors import InvalidInput, NotAllowed, Stale
 from bot.services.events import event_for, require_manage
-from handlers.common import Buttons, Context, drop_buttons, explain, on_input, on_press, say, who
+from handlers.common import Context, drop_buttons, explain, on_input, on_press, say, who
 
 EDIT = "edit_event"
-FIELD_LABELS: dict[str, str] = {
-    "title": N_("Title"),
-    "description": N_("Description"),
-    "place": N_("Place"),
-    "online_url": N_("Online link"),
-    "capacity": N_("Seats"),
-    "municipality_limit": N_("Seats per municipality"),
-    "needs_approval": N_("Approval"),
-    "registration_deadline": N_("Registration deadline"),
-    "registration_opens_at": N_("Registration opens"),
-    "completion_percent": N_("Certificate rule"),
-    "programme": N_("Programme"),
-}
 PROMPTS: dict[str, str] = {
     "title": N_("Send the new title (at most 150 characters)."),
     "description": N_("Send the new description."),
@@ -68,22 +60,6 @@ CLEARABLE = {
     "registration_opens_at",
     "programme",
 }
-
-
-def field_buttons(tr: Translator, event_id: int) -> Buttons:
-    fields = [
-        (tr._(label), EditField(event_id, Field(name))) for name, label in FIELD_LABELS.items()
-    ]
-    rows = [fields[i : i + 2] for i in range(0, len(fields), 2)]
-    rows.append(
-        [
-            (tr._("👩‍🏫 Trainers"), Trainers(event_id)),
-            (tr._("🗓 Sessions"), SessionsToEdit(event_id)),
-        ]
-    )
-    rows.append([(tr._("📄 Copy as a new draft"), AskCopy(event_id))])
-    rows.append([(tr._("◀ Back"), Manage(event_id))])
-    return rows
 
 
 async def choose_field(update: Update, context: Context, press: EditEvent) -> None:

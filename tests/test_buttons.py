@@ -9,6 +9,7 @@ import typing
 
 import handlers  # noqa: F401  (imports every feature, which declares its buttons)
 from bot.buttons import MAX_BYTES, REGISTRY, Button, parse_any
+from bot.screens.edit_event import FIELD_LABELS, Field
 from bot.screens.events import CataloguePage, OpenCard
 from bot.screens.keyboard import Noop, keyboard, markup, page_row
 
@@ -67,3 +68,7 @@ def test_page_row_offers_only_the_pages_that_exist() -> None:
         "noop",
         "evp:2",
     ]
+
+
+def test_every_editable_field_has_a_button_and_every_button_a_field() -> None:
+    assert list(FIELD_LABELS) == [field.value for field in Field]
