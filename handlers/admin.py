@@ -5,39 +5,24 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
-from bot.i18n import Translator
+from bot.screens.admin import (
+    Grant,
+    PickToGrant,
+    PickToRevoke,
+    Revoke,
+    UserFilter,
+    Users,
+    change_text,
+    member_line,
+    role_buttons,
+    role_name,
+)
+from bot.screens.keyboard import Row, page_row
 from bot.services import roles
-from bot.services.roles import Member, RoleChange
 from bot.services.users import Role
-from handlers.common import Buttons, Context, guarded, say, who
-from handlers.paging import navigation
-
-
-def role_name(tr: Translator, role: Role | str) -> str:
-    names = {"trainer": tr._("trainer"), "organiser": tr._("organiser"), "admin": tr._("admin")}
-    return names.get(str(role), str(role))
-
-
-def member_line(tr: Translator, member: Member) -> str:
-    held = ", ".join(role_name(tr, role) for role in member.roles) or tr._("participant")
-    return f"{escape(member.label)} (id {member.telegram_id}) — {held}"
-
-
-def change_text(tr: Translator, change: RoleChange, granting: bool) -> str:
-    values = {"who": escape(change.member.label), "role": role_name(tr, change.role)}
-    if granting:
-        if change.changed:
-            return tr._("{who} is now {role}.", **values)
-        return tr._("{who} already is {role}.", **values)
-    if change.changed:
-        return tr._("{who} is no longer {role}.", **values)
-    return tr._("{who} was not {role}.", **values)
-
-
-def role_buttons(tr: Translator, prefix: str) -> Buttons:
-    return [[(role_name(tr, role), f"{prefix}:{role.value}") for role in Role]]
+from handlers.common import Context, guarded, on_press, say, who
 
 
 async def _role_command(update: Update, context: Context, granting: bool) -> None:
@@ -56,7 +41,7 @@ async def _role_command(update: Update, context: Context, granting: bool) -> Non
         if granting
         else tr._("Which role do you want to take away? Or type /revoke @username role.")
     )
-    await say(update, usage, role_buttons(tr, "gr" if granting else "rv"))
+    await say(update, usage, role_buttons(tr, granting))
 
 
 @guarded
@@ -69,30 +54,35 @@ async def revoke_command(update: Update, context: Context) -> None:
     await _role_command(update, context, granting=False)
 
 
-@guarded
-async def pick_person(update: Update, context: Context) -> None:
-    """gr:<role>[:page] / rv:<role>[:page]: list the people the role can go to (or from)."""
+async def pick_to_grant(update: Update, context: Context, press: PickToGrant) -> None:
+    await pick_person(update, context, press.role, press.page or 0, granting=True)
+
+
+async def pick_to_revoke(update: Update, context: Context, press: PickToRevoke) -> None:
+    await pick_person(update, context, press.role, press.page or 0, granting=False)
+
+
+async def pick_person(
+    update: Update, context: Context, role: Role, page: int, *, granting: bool
+) -> None:
+    """The people the role can go to (or be taken from)."""
     person, tr = await who(update, context)
-    assert context.matches
-    kind, role_value, page = context.matches[0].group(1, 2, 3)
-    granting = kind == "gr"
-    role = Role(role_value)
     found, pages = await roles.members(
         context.runtime.db,
         person,
         context.runtime.settings.admin_ids,
         role,
         holders=not granting,
-        page=int(page or 0),
+        page=page,
     )
     if not found:
         await say(update, tr._("Nobody to choose from."), edit=True)
         return
-    rows: list[list[tuple[str, str]]] = [
-        [(m.label[:60], f"{kind}u:{role.value}:{m.id}")] for m in found
-    ]
+    choose = Grant if granting else Revoke
+    pick = PickToGrant if granting else PickToRevoke
+    rows: list[Row] = [[(m.label[:60], choose(role, m.id))] for m in found]
     if pages > 1:
-        rows.append(navigation(f"{kind}:{role.value}:", int(page or 0), pages))
+        rows.append(page_row(lambda n: pick(role, n), page, pages))
     question = (
         tr._("Who should become {role}?", role=role_name(tr, role))
         if granting
@@ -101,20 +91,23 @@ async def pick_person(update: Update, context: Context) -> None:
     await say(update, question, rows, edit=True)
 
 
-@guarded
-async def apply_pick(update: Update, context: Context) -> None:
+async def grant_to(update: Update, context: Context, press: Grant) -> None:
+    await apply_pick(update, context, press.role, press.user_id, granting=True)
+
+
+async def revoke_from(update: Update, context: Context, press: Revoke) -> None:
+    await apply_pick(update, context, press.role, press.user_id, granting=False)
+
+
+async def apply_pick(
+    update: Update, context: Context, role: Role, user_id: int, *, granting: bool
+) -> None:
     person, tr = await who(update, context)
-    assert context.matches
-    kind, role_value, user_id = context.matches[0].group(1, 2, 3)
-    action = roles.grant if kind == "gr" else roles.revoke
+    action = roles.grant if granting else roles.revoke
     change = await action(
-        context.runtime.db,
-        person,
-        int(user_id),
-        Role(role_value),
-        context.runtime.settings.admin_ids,
+        context.runtime.db, person, user_id, role, context.runtime.settings.admin_ids
     )
-    await say(update, change_text(tr, change, kind == "gr"), edit=True)
+    await say(update, change_text(tr, change, granting), edit=True)
 
 
 async def _list_users(update: Update, context: Context, role: Role | None, page: int) -> None:
@@ -128,9 +121,9 @@ async def _list_users(update: Update, context: Context, role: Role | None, page:
         else tr._("<b>All users</b>")
     )
     lines = [title, *(member_line(tr, m) for m in found)] if found else [title, tr._("Nobody yet.")]
-    key = role.value if role else "all"
-    filters = [(role_name(tr, r), f"us:{r.value}:0") for r in Role]
-    rows = [navigation(f"us:{key}:", page, pages), filters] if pages > 1 else [filters]
+    key = UserFilter(role.value) if role else UserFilter.ALL
+    filters: Row = [(role_name(tr, r), Users(UserFilter(r.value), 0)) for r in Role]
+    rows = [page_row(lambda n: Users(key, n), page, pages), filters] if pages > 1 else [filters]
     await say(update, "\n".join(lines), rows, edit=update.callback_query is not None)
 
 
@@ -143,11 +136,8 @@ async def users_command(update: Update, context: Context) -> None:
     await _list_users(update, context, role, 0)
 
 
-@guarded
-async def users_page(update: Update, context: Context) -> None:
-    assert context.matches
-    key, page = context.matches[0].group(1, 2)
-    await _list_users(update, context, None if key == "all" else Role(key), int(page))
+async def users_page(update: Update, context: Context, press: Users) -> None:
+    await _list_users(update, context, press.filter.role, press.page)
 
 
 @guarded
@@ -176,17 +166,12 @@ async def audit_command(update: Update, context: Context) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    roles_pattern = "|".join(role.value for role in Role)
     application.add_handler(CommandHandler("grant", grant_command))
     application.add_handler(CommandHandler("revoke", revoke_command))
     application.add_handler(CommandHandler("users", users_command))
     application.add_handler(CommandHandler("audit", audit_command))
-    application.add_handler(
-        CallbackQueryHandler(pick_person, pattern=rf"^(gr|rv):({roles_pattern})(?::(\d{{1,4}}))?$")
-    )
-    application.add_handler(
-        CallbackQueryHandler(apply_pick, pattern=rf"^(gr|rv)u:({roles_pattern}):(\d{{1,12}})$")
-    )
-    application.add_handler(
-        CallbackQueryHandler(users_page, pattern=rf"^us:(all|{roles_pattern}):(\d{{1,4}})$")
-    )
+    on_press(application, PickToGrant, pick_to_grant)
+    on_press(application, PickToRevoke, pick_to_revoke)
+    on_press(application, Grant, grant_to)
+    on_press(application, Revoke, revoke_from)
+    on_press(application, Users, users_page)

@@ -7,24 +7,53 @@ dialog's step, so an old or forged press changes nothing.
 
 from __future__ import annotations
 
-import re
 import time
 import weakref
 from datetime import timedelta
-from html import escape, unescape
+from html import escape
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.dispatch import Due, Outgoing, register_hook, register_renderer, wake
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
+from bot.screens.announcements import (
+    AskCancelOne,
+    AudienceGroup,
+    BackToText,
+    BackToTime,
+    CancelDraft,
+    CancelOne,
+    ConfirmDraft,
+    EditText,
+    EditTime,
+    PickAudience,
+    PickEvent,
+    PickSession,
+    PickTime,
+    SendAt,
+    ShowOne,
+    announcement_screen,
+)
+from bot.screens.keyboard import Row, packed
+from bot.screens.reminders import StaffReminders
 from bot.services import announcements as service
 from bot.services import dialogs
 from bot.services.announcements import MAX_TEXT, Audience, When
 from bot.services.errors import InvalidInput, Stale
 from bot.services.event_builder import parse_moment
-from handlers.common import Buttons, Context, drop_buttons, explain, guarded, on_input, say, who
+from handlers.common import (
+    Buttons,
+    Context,
+    drop_buttons,
+    explain,
+    guarded,
+    on_input,
+    on_press,
+    say,
+    who,
+)
 
 DIALOG_TTL = timedelta(days=1)
 MAX_NAMES = 2500  # characters of names in a report; the rest are counted
@@ -34,17 +63,9 @@ MAX_NAMES = 2500  # characters of names in a report; the rest are counted
 
 
 def message(tr: Translator, title: str, event_id: int, text: str) -> Outgoing:
-    """The announcement as its recipients see it: a heading with the event's name when it
-    fits in Telegram's 4,096 characters, and a button to the event."""
-    heading = tr._("📣 <b>{title}</b>", title=escape(title))
-    body = text
-    if _visible_length(heading) + 2 + _visible_length(text) <= MAX_TEXT:
-        body = f"{heading}\n\n{text}"
-    return Outgoing(body, [[(f"📅 {title[:50]}", f"ev:{event_id}")]])
-
-
-def _visible_length(html_text: str) -> int:
-    return len(unescape(re.sub(r"<[^>]+>", "", html_text)))
+    """The announcement as its recipients see it (see `announcement_screen`)."""
+    body, rows = announcement_screen(tr, title, event_id, text)
+    return Outgoing(body, packed(rows))
 
 
 # Once an announcement goes out its text cannot change, so a broadcast to thousands reads
@@ -137,19 +158,20 @@ async def remind_command(update: Update, context: Context) -> None:
         await say(update, tr._("You have no trainings to send announcements for."))
         return
     rows = [
-        [(f"{e.title[:40]} · {tr.short_date(e.starts_at) if e.starts_at else '—'}", f"an:e:{e.id}")]
+        [
+            (
+                f"{e.title[:40]} · {tr.short_date(e.starts_at) if e.starts_at else '—'}",
+                PickEvent(e.id),
+            )
+        ]
         for e in events[:20]
     ]
     await say(update, tr._("<b>Announcement</b>: for which training?"), rows)
 
 
-@guarded
-async def pick_event(update: Update, context: Context) -> None:
-    assert context.matches
+async def pick_event(update: Update, context: Context, press: PickEvent) -> None:
     person, tr = await who(update, context)
-    event = await service.begin(
-        context.runtime.db, person, int(context.matches[0].group(1)), context.runtime.clock()
-    )
+    event = await service.begin(context.runtime.db, person, press.event_id, context.runtime.clock())
     await say(
         update,
         tr._(
@@ -158,7 +180,7 @@ async def pick_event(update: Update, context: Context) -> None:
             title=escape(event.title),
             limit=MAX_TEXT,
         ),
-        [[(tr._("✖ Cancel"), "an:x")]],
+        [[(tr._("✖ Cancel"), CancelDraft())]],
         edit=True,
     )
 
@@ -168,13 +190,23 @@ async def ask_audience(update: Update, context: Context) -> None:
     draft = await service.draft(context.runtime.db, person)
     choices = await service.choices(context.runtime.db, person, draft.event.id)
     counts = choices.counts
-    rows: list[list[tuple[str, str]]] = [
-        [(tr._("✅ Registered ({count})", count=counts[Audience.CONFIRMED]), "an:a:confirmed")],
-        [(tr._("⏳ Waiting list ({count})", count=counts[Audience.WAITING]), "an:a:waiting")],
+    rows: list[Row] = [
+        [
+            (
+                tr._("✅ Registered ({count})", count=counts[Audience.CONFIRMED]),
+                PickAudience(AudienceGroup.CONFIRMED),
+            )
+        ],
+        [
+            (
+                tr._("⏳ Waiting list ({count})", count=counts[Audience.WAITING]),
+                PickAudience(AudienceGroup.WAITING),
+            )
+        ],
         [
             (
                 tr._("👥 Everyone registered ({count})", count=counts[Audience.REGISTERED]),
-                "an:a:registered",
+                PickAudience(AudienceGroup.REGISTERED),
             )
         ],
     ]
@@ -184,18 +216,18 @@ async def ask_audience(update: Update, context: Context) -> None:
             when=tr.on_datetime(starts_at),
             count=present,
         )
-        rows.append([(label, f"an:s:{session_id}")])
-    rows.append([(tr._("✖ Cancel"), "an:x")])
+        rows.append([(label, PickSession(session_id))])
+    rows.append([(tr._("✖ Cancel"), CancelDraft())])
     await say(update, tr._("Who should get it?"), rows)
 
 
 async def ask_time(update: Update, context: Context, *, edit: bool) -> None:
     _, tr = await who(update, context)
     rows: Buttons = [
-        [(tr._("Now"), "an:w:now"), (tr._("In one hour"), "an:w:1h")],
-        [(tr._("Tomorrow at 9:00"), "an:w:t9")],
-        [(tr._("📅 Another date and time"), "an:w:typed")],
-        [(tr._("✖ Cancel"), "an:x")],
+        [(tr._("Now"), PickTime(SendAt.NOW)), (tr._("In one hour"), PickTime(SendAt.IN_AN_HOUR))],
+        [(tr._("Tomorrow at 9:00"), PickTime(SendAt.TOMORROW_AT_NINE))],
+        [(tr._("📅 Another date and time"), PickTime(SendAt.TYPED))],
+        [(tr._("✖ Cancel"), CancelDraft())],
     ]
     await say(update, tr._("When should it go out?"), rows, edit=edit)
 
@@ -227,9 +259,9 @@ async def show_confirm(update: Update, context: Context) -> None:
     else:
         confirm = tr._("✅ Schedule")
     rows = [
-        [(confirm, "an:ok")],
-        [(tr._("✏️ Change the text"), "an:t"), (tr._("🕒 Change the time"), "an:wt")],
-        [(tr._("✖ Cancel"), "an:x")],
+        [(confirm, ConfirmDraft())],
+        [(tr._("✏️ Change the text"), BackToText()), (tr._("🕒 Change the time"), BackToTime())],
+        [(tr._("✖ Cancel"), CancelDraft())],
     ]
     await say(update, "\n".join(lines), rows)
 
@@ -263,65 +295,68 @@ async def typed(update: Update, context: Context) -> None:
         await say(update, explain(tr, error))
 
 
-@guarded
-async def pick_audience(update: Update, context: Context) -> None:
-    assert context.matches
+async def pick_audience(update: Update, context: Context, press: PickAudience) -> None:
     person, _ = await who(update, context)
-    kind, value = context.matches[0].group(1), context.matches[0].group(2)
-    if kind == "s":
-        await service.set_audience(
-            context.runtime.db, person, Audience.SESSION, context.runtime.clock(), int(value)
-        )
-    else:
-        await service.set_audience(
-            context.runtime.db, person, Audience(value), context.runtime.clock()
-        )
+    audience = Audience(press.audience.value)
+    await service.set_audience(context.runtime.db, person, audience, context.runtime.clock())
     await drop_buttons(update)
     await ask_time(update, context, edit=False)
 
 
-@guarded
-async def pick_time(update: Update, context: Context) -> None:
-    assert context.matches
+async def pick_session(update: Update, context: Context, press: PickSession) -> None:
+    person, _ = await who(update, context)
+    await service.set_audience(
+        context.runtime.db, person, Audience.SESSION, context.runtime.clock(), press.session_id
+    )
+    await drop_buttons(update)
+    await ask_time(update, context, edit=False)
+
+
+async def pick_time(update: Update, context: Context, press: PickTime) -> None:
     person, tr = await who(update, context)
-    choice = context.matches[0].group(1)
+    choice = press.when
     db = context.runtime.db
-    if choice == "typed":
+    if choice is SendAt.TYPED:
         await service.ask_typed_time(db, person, context.runtime.clock())
         await say(
             update,
             tr._("Send the date and time as DD.MM.YYYY HH:MM (Riga time)."),
-            [[(tr._("✖ Cancel"), "an:x")]],
+            [[(tr._("✖ Cancel"), CancelDraft())]],
             edit=True,
         )
         return
     now = context.runtime.clock()
-    due = service.moment(When(choice), now, context.runtime.settings.tz)
+    due = service.moment(When(choice.value), now, context.runtime.settings.tz)
     await service.set_time(db, person, due, now)
     await drop_buttons(update)
     await show_confirm(update, context)
 
 
-@guarded
-async def go_back(update: Update, context: Context) -> None:
-    """From the confirmation: change the text (an:t) or the time (an:wt)."""
-    assert context.matches
+async def back_to_text(update: Update, context: Context, press: BackToText) -> None:
+    """From the confirmation: change the text."""
+    await go_back(update, context, "text")
+
+
+async def back_to_time(update: Update, context: Context, press: BackToTime) -> None:
+    """From the confirmation: change the time."""
+    await go_back(update, context, "when")
+
+
+async def go_back(update: Update, context: Context, step: str) -> None:
     person, tr = await who(update, context)
-    step = "text" if context.matches[0].group(1) == "t" else "when"
     await service.back_to(context.runtime.db, person, step, context.runtime.clock())
     if step == "text":
         await say(
             update,
             tr._("Send the new text (up to {limit} characters).", limit=MAX_TEXT),
-            [[(tr._("✖ Cancel"), "an:x")]],
+            [[(tr._("✖ Cancel"), CancelDraft())]],
             edit=True,
         )
     else:
         await ask_time(update, context, edit=True)
 
 
-@guarded
-async def confirm(update: Update, context: Context) -> None:
+async def confirm(update: Update, context: Context, press: ConfirmDraft) -> None:
     person, tr = await who(update, context)
     now = context.runtime.clock()
     draft = await service.draft(context.runtime.db, person)
@@ -336,13 +371,15 @@ async def confirm(update: Update, context: Context) -> None:
             when=tr.on_datetime(done.due_at),
         )
     await say(
-        update, text, [[(tr._("⏰ Reminders and announcements"), f"rm:{done.event.id}")]], edit=True
+        update,
+        text,
+        [[(tr._("⏰ Reminders and announcements"), StaffReminders(done.event.id))]],
+        edit=True,
     )
     wake(context.application)
 
 
-@guarded
-async def cancel_draft(update: Update, context: Context) -> None:
+async def cancel_draft(update: Update, context: Context, press: CancelDraft) -> None:
     person, tr = await who(update, context)
     await dialogs.close_dialog(context.runtime.db, person.id, service.DIALOG)
     await say(update, tr._("Cancelled; nothing was sent."), edit=True)
@@ -351,11 +388,9 @@ async def cancel_draft(update: Update, context: Context) -> None:
 # -- managing scheduled ones ----------------------------------------------------------------
 
 
-@guarded
-async def show_one(update: Update, context: Context) -> None:
-    assert context.matches
+async def show_one(update: Update, context: Context, press: ShowOne) -> None:
     person, tr = await who(update, context)
-    found = await service.get(context.runtime.db, person, int(context.matches[0].group(1)))
+    found = await service.get(context.runtime.db, person, press.announcement_id)
     status = {
         "scheduled": tr._("scheduled for {when}", when=tr.on_datetime(found.due_at)),
         "sending": tr._("going out now"),
@@ -369,30 +404,28 @@ async def show_one(update: Update, context: Context) -> None:
         "",
         message(tr, found.event.title, found.event.id, found.text).text,
     ]
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[Row] = []
     if found.status == "scheduled":
         rows.append(
             [
-                (tr._("✏️ Change the text"), f"an:et:{found.id}"),
-                (tr._("🕒 Change the time"), f"an:ew:{found.id}"),
+                (tr._("✏️ Change the text"), EditText(found.id)),
+                (tr._("🕒 Change the time"), EditTime(found.id)),
             ]
         )
-        rows.append([(tr._("❌ Cancel it"), f"an:c:{found.id}")])
-    rows.append([(tr._("◀ Back"), f"rm:{found.event.id}")])
+        rows.append([(tr._("❌ Cancel it"), AskCancelOne(found.id))])
+    rows.append([(tr._("◀ Back"), StaffReminders(found.event.id))])
     await say(update, "\n".join(lines), rows, edit=True)
 
 
-@guarded
-async def ask_cancel(update: Update, context: Context) -> None:
-    assert context.matches
+async def ask_cancel(update: Update, context: Context, press: AskCancelOne) -> None:
     person, tr = await who(update, context)
-    found = await service.get(context.runtime.db, person, int(context.matches[0].group(1)))
+    found = await service.get(context.runtime.db, person, press.announcement_id)
     if found.status != "scheduled":
         raise Stale()
     rows = [
         [
-            (tr._("❌ Yes, cancel it"), f"an:cc:{found.id}"),
-            (tr._("◀ Back"), f"an:v:{found.id}"),
+            (tr._("❌ Yes, cancel it"), CancelOne(found.id)),
+            (tr._("◀ Back"), ShowOne(found.id)),
         ]
     ]
     await say(
@@ -406,24 +439,27 @@ async def ask_cancel(update: Update, context: Context) -> None:
     )
 
 
-@guarded
-async def cancel_one(update: Update, context: Context) -> None:
-    assert context.matches
+async def cancel_one(update: Update, context: Context, press: CancelOne) -> None:
     person, tr = await who(update, context)
-    found = await service.cancel(context.runtime.db, person, int(context.matches[0].group(1)))
+    found = await service.cancel(context.runtime.db, person, press.announcement_id)
     await say(
         update,
         tr._("The announcement is cancelled; nobody got it."),
-        [[(tr._("◀ Back"), f"rm:{found.event.id}")]],
+        [[(tr._("◀ Back"), StaffReminders(found.event.id))]],
         edit=True,
     )
 
 
-@guarded
-async def edit_one(update: Update, context: Context) -> None:
-    assert context.matches
+async def edit_text(update: Update, context: Context, press: EditText) -> None:
+    await edit_one(update, context, "et", press.announcement_id)
+
+
+async def edit_time(update: Update, context: Context, press: EditTime) -> None:
+    await edit_one(update, context, "ew", press.announcement_id)
+
+
+async def edit_one(update: Update, context: Context, what: str, announcement_id: int) -> None:
     person, tr = await who(update, context)
-    what, announcement_id = context.matches[0].group(1), int(context.matches[0].group(2))
     await service.edit(
         context.runtime.db,
         person,
@@ -435,7 +471,7 @@ async def edit_one(update: Update, context: Context) -> None:
         await say(
             update,
             tr._("Send the new text (up to {limit} characters).", limit=MAX_TEXT),
-            [[(tr._("✖ Cancel"), "an:x")]],
+            [[(tr._("✖ Cancel"), CancelDraft())]],
             edit=True,
         )
     else:
@@ -448,17 +484,16 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     register_hook(service.go_out, service.next_due)
     on_input(application, service.DIALOG, typed, DIALOG_TTL)
     application.add_handler(CommandHandler("remind", remind_command))
-    for callback, pattern in (
-        (pick_event, r"^an:e:(\d{1,9})$"),
-        (pick_audience, r"^an:(a):(confirmed|waiting|registered)$"),
-        (pick_audience, r"^an:(s):(\d{1,9})$"),
-        (pick_time, r"^an:w:(now|1h|t9|typed)$"),
-        (go_back, r"^an:(t|wt)$"),
-        (confirm, r"^an:ok$"),
-        (cancel_draft, r"^an:x$"),
-        (show_one, r"^an:v:(\d{1,9})$"),
-        (ask_cancel, r"^an:c:(\d{1,9})$"),
-        (cancel_one, r"^an:cc:(\d{1,9})$"),
-        (edit_one, r"^an:(et|ew):(\d{1,9})$"),
-    ):
-        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    on_press(application, PickEvent, pick_event)
+    on_press(application, PickAudience, pick_audience)
+    on_press(application, PickSession, pick_session)
+    on_press(application, PickTime, pick_time)
+    on_press(application, BackToText, back_to_text)
+    on_press(application, BackToTime, back_to_time)
+    on_press(application, ConfirmDraft, confirm)
+    on_press(application, CancelDraft, cancel_draft)
+    on_press(application, ShowOne, show_one)
+    on_press(application, AskCancelOne, ask_cancel)
+    on_press(application, CancelOne, cancel_one)
+    on_press(application, EditText, edit_text)
+    on_press(application, EditTime, edit_time)

@@ -7,33 +7,35 @@ from datetime import timedelta
 from html import escape
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.i18n import Translator
+from bot.screens.attendance import (
+    CheckInNow,
+    MarkPresent,
+    Roster,
+    Sessions,
+    StartCheckIn,
+    when_text,
+)
+from bot.screens.event_staff import Manage
+from bot.screens.events import hours_text
+from bot.screens.keyboard import Row, page_row
 from bot.services import attendance, dialogs
 from bot.services.errors import ServiceError
-from bot.services.events import SessionView
-from handlers.common import Context, explain, guarded, on_input, say, who
-from handlers.events import hours_text
-from handlers.paging import navigation, shorten
+from handlers.common import Context, explain, guarded, on_input, on_press, say, who
+from handlers.paging import shorten
 
 NAME_ON_BUTTON = 40
 MARKS = {True: "✅", False: "❌", None: "▫️"}
 
 
-def when_text(tr: Translator, session: SessionView) -> str:
-    start, end = tr.time(session.starts_at), tr.time(session.ends_at)
-    return f"{tr.short_date(session.starts_at)}, {start}–{end}"
-
-
-@guarded
-async def sessions(update: Update, context: Context) -> None:
-    assert context.matches
+async def sessions(update: Update, context: Context, press: Sessions) -> None:
     person, tr = await who(update, context)
-    event_id, page = int(context.matches[0].group(1)), int(context.matches[0].group(2) or 0)
+    event_id, page = press.event_id, press.page or 0
     found = await attendance.sessions_page(context.runtime.db, person, event_id, page)
     event = found.event
-    back = [(tr._("◀ Back"), f"ea:{event.id}")]
+    back = [(tr._("◀ Back"), Manage(event.id))]
     if not found.items:
         await say(update, tr._("This event has no sessions yet."), [back], edit=True)
         return
@@ -47,7 +49,7 @@ async def sessions(update: Update, context: Context) -> None:
         ),
         "",
     ]
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[Row] = []
     for item in found.items:
         line = f"{item.number}. {when_text(tr, item.session)}"
         if item.attendance_taken:
@@ -59,23 +61,21 @@ async def sessions(update: Update, context: Context) -> None:
         lines.append(line)
         rows.append(
             [
-                (tr._("▶ Check-in {number}", number=item.number), f"ci:{item.session.id}"),
-                (tr._("✔ Attendance {number}", number=item.number), f"am:{item.session.id}:0"),
+                (tr._("▶ Check-in {number}", number=item.number), StartCheckIn(item.session.id)),
+                (tr._("✔ Attendance {number}", number=item.number), Roster(item.session.id, 0)),
             ]
         )
-    nav = navigation(f"as:{event.id}:", found.page, found.pages)
+    nav = page_row(lambda n: Sessions(event.id, n), found.page, found.pages)
     if nav:
         rows.append(nav)
     rows.append(back)
     await say(update, "\n".join(lines), rows, edit=True)
 
 
-@guarded
-async def start_checkin(update: Update, context: Context) -> None:
-    assert context.matches
+async def start_checkin(update: Update, context: Context, press: StartCheckIn) -> None:
     person, tr = await who(update, context)
     started = await attendance.start_checkin(
-        context.runtime.db, person, int(context.matches[0].group(1)), context.runtime.clock()
+        context.runtime.db, person, press.session_id, context.runtime.clock()
     )
     text = "\n".join(
         [
@@ -99,8 +99,8 @@ async def start_checkin(update: Update, context: Context) -> None:
         ]
     )
     rows = [
-        [(tr._("✔ Mark attendance"), f"am:{started.session.id}:0")],
-        [(tr._("◀ Sessions"), f"as:{started.event.id}")],
+        [(tr._("✔ Mark attendance"), Roster(started.session.id, 0))],
+        [(tr._("◀ Sessions"), Sessions(started.event.id))],
     ]
     await say(update, text, rows, edit=True)
 
@@ -112,39 +112,31 @@ async def show_roster(update: Update, tr: Translator, roster: attendance.Roster)
         tr._("Session {number}: {when}", number=roster.number, when=when_text(tr, roster.session)),
         tr._("Present: {present} of {total}", present=roster.present, total=roster.total),
     ]
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[Row] = []
     if roster.total:
         lines.append(tr._("Tap a name to mark them present or absent."))
     else:
         lines.append(tr._("Nobody is registered for this event yet."))
     for entry in roster.entries:
         label = f"{MARKS[entry.present]} {shorten(entry.name, NAME_ON_BUTTON)}"
-        rows.append([(label, f"at:{session_id}:{entry.user_id}:{0 if entry.present else 1}")])
-    nav = navigation(f"am:{session_id}:", roster.page, roster.pages)
+        rows.append([(label, MarkPresent(session_id, entry.user_id, not entry.present))])
+    nav = page_row(lambda n: Roster(session_id, n), roster.page, roster.pages)
     if nav:
         rows.append(nav)
-    rows.append([(tr._("◀ Sessions"), f"as:{roster.event.id}")])
+    rows.append([(tr._("◀ Sessions"), Sessions(roster.event.id))])
     await say(update, "\n".join(lines), rows, edit=True)
 
 
-@guarded
-async def roster(update: Update, context: Context) -> None:
-    assert context.matches
+async def roster(update: Update, context: Context, press: Roster) -> None:
     person, tr = await who(update, context)
-    session_id, page = int(context.matches[0].group(1)), int(context.matches[0].group(2))
+    session_id, page = press.session_id, press.page
     found = await attendance.roster(context.runtime.db, person, session_id, page)
     await show_roster(update, tr, found)
 
 
-@guarded
-async def toggle(update: Update, context: Context) -> None:
-    assert context.matches
+async def toggle(update: Update, context: Context, press: MarkPresent) -> None:
     person, tr = await who(update, context)
-    session_id, user_id, present = (
-        int(context.matches[0].group(1)),
-        int(context.matches[0].group(2)),
-        context.matches[0].group(3) == "1",
-    )
+    session_id, user_id, present = press.session_id, press.user_id, press.present
     found = await attendance.mark(
         context.runtime.db, person, session_id, user_id, present, context.runtime.clock()
     )
@@ -173,8 +165,7 @@ async def checkin_command(update: Update, context: Context) -> None:
     await check_in(update, context, code)
 
 
-@guarded
-async def checkin_button(update: Update, context: Context) -> None:
+async def checkin_button(update: Update, context: Context, press: CheckInNow) -> None:
     await ask_code(update, context)
 
 
@@ -212,12 +203,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
 
     on_input(application, CHECKIN, code_typed, ttl=timedelta(minutes=15))
     application.add_handler(CommandHandler("checkin", checkin_command))
-    application.add_handler(CallbackQueryHandler(checkin_button, pattern=r"^my:ci$"))
-    application.add_handler(
-        CallbackQueryHandler(sessions, pattern=r"^as:(\d{1,9})(?::(\d{1,4}))?$")
-    )
-    application.add_handler(CallbackQueryHandler(start_checkin, pattern=r"^ci:(\d{1,9})$"))
-    application.add_handler(CallbackQueryHandler(roster, pattern=r"^am:(\d{1,9}):(\d{1,4})$"))
-    application.add_handler(
-        CallbackQueryHandler(toggle, pattern=r"^at:(\d{1,9}):(\d{1,9}):([01])$")
-    )
+    on_press(application, CheckInNow, checkin_button)
+    on_press(application, Sessions, sessions)
+    on_press(application, StartCheckIn, start_checkin)
+    on_press(application, Roster, roster)
+    on_press(application, MarkPresent, toggle)

@@ -7,24 +7,47 @@ import asyncio
 from html import escape
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.dispatch import Due, Outgoing, register_hook, register_renderer, wake
 from bot.i18n import N_, Translator
-from bot.pdf import certificate_pdf, date_span
+from bot.pdf import certificate_pdf
 from bot.runtime import Runtime
+from bot.screens.certificates import (
+    AskProgramme,
+    CertificateHolder,
+    CertificateRules,
+    IssueByHand,
+    People,
+    Reissue,
+    Revoke,
+    SetPercent,
+    SetSurveyNeeded,
+    caption,
+    revoked_text,
+    rules_buttons,
+    rules_text,
+    verify_text,
+)
+from bot.screens.keyboard import Row, page_row
 from bot.services import certificates, dialogs
 from bot.services.certificates import (
-    PERCENT_CHOICES,
     Action,
-    CertificateView,
     Holder,
-    Rules,
     format_code,
 )
 from bot.services.errors import InvalidInput
-from handlers.common import Buttons, Context, deep_links, explain, guarded, on_input, say, who
-from handlers.paging import navigation, shorten
+from handlers.common import (
+    Context,
+    deep_links,
+    explain,
+    guarded,
+    on_input,
+    on_press,
+    say,
+    who,
+)
+from handlers.paging import shorten
 
 PEOPLE_PAGE = 10
 PROGRAMME_DIALOG = "cert_programme"
@@ -34,99 +57,37 @@ REASON_DIALOG = "cert_reason"
 # -- the organiser's screen -----------------------------------------------------------------
 
 
-def rule_sentence(tr: Translator, percent: int, needs_survey: bool) -> str:
-    """The completion rule in words; used by this screen, the wizard and the edit screen."""
-    if needs_survey:
-        return tr._(
-            "A certificate goes to everyone who attended at least {percent} % of the hours "
-            "and answered the feedback survey.",
-            percent=percent,
-        )
-    return tr._(
-        "A certificate goes to everyone who attended at least {percent} % of the hours.",
-        percent=percent,
-    )
-
-
-def event_rule(tr: Translator, found: Rules) -> str:
-    """An event's rule; a survey it cannot ask for (the event has none) is left out."""
-    return rule_sentence(tr, found.percent, found.needs_survey and found.has_survey)
-
-
-def percent_buttons(current: int, data: str) -> Buttons:
-    """The usual shares as two rows of buttons; `data` is formatted with the share."""
-    buttons = [(("✓ " if p == current else "") + f"{p} %", data.format(p)) for p in PERCENT_CHOICES]
-    return [buttons[:4], buttons[4:]]
-
-
-def survey_button(tr: Translator, on: bool, data: str) -> tuple[str, str]:
-    return (tr._("✅ Survey required"), data) if on else (tr._("☐ Survey required"), data)
-
-
-def rules_text(tr: Translator, found: Rules) -> str:
-    lines = [
-        tr._("🎓 <b>Certificates: {title}</b>", title=escape(found.event.title)),
-        "",
-        event_rule(tr, found),
-        tr._("It is issued when the last session has ended."),
-        tr._("Programme (for the funder's report): {name}", name=escape(found.programme or "—")),
-        "",
-        tr._("Issued: {valid} · revoked: {revoked}", valid=found.issued, revoked=found.revoked),
-    ]
-    if found.needs_survey and not found.has_survey:
-        lines.append(tr._("This event has no feedback survey, so the survey is not required."))
-    return "\n".join(lines)
-
-
-def rules_buttons(tr: Translator, found: Rules) -> Buttons:
-    event_id = found.event.id
-    survey = survey_button(tr, found.needs_survey, f"cts:{event_id}:{int(not found.needs_survey)}")
-    return [
-        *percent_buttons(found.percent, f"ctp:{event_id}:{{}}"),
-        [survey],
-        [(tr._("🏷 Programme"), f"ctg:{event_id}")],
-        [(tr._("👥 People and certificates"), f"ctl:{event_id}:0")],
-        [(tr._("◀ Back"), f"ea:{event_id}")],
-    ]
-
-
 async def show_rules(update: Update, context: Context, event_id: int, *, edit: bool) -> None:
     person, tr = await who(update, context)
     found = await certificates.rules(context.runtime.db, person, event_id)
     await say(update, rules_text(tr, found), rules_buttons(tr, found), edit=edit)
 
 
-@guarded
-async def rules_screen(update: Update, context: Context) -> None:
-    assert context.matches
-    await show_rules(update, context, int(context.matches[0].group(1)), edit=True)
+async def rules_screen(update: Update, context: Context, press: CertificateRules) -> None:
+    await show_rules(update, context, press.event_id, edit=True)
 
 
-@guarded
-async def set_percent(update: Update, context: Context) -> None:
-    assert context.matches
+async def set_percent(update: Update, context: Context, press: SetPercent) -> None:
     person, tr = await who(update, context)
-    event_id, percent = int(context.matches[0].group(1)), int(context.matches[0].group(2))
-    found = await certificates.set_rules(context.runtime.db, person, event_id, percent=percent)
+    found = await certificates.set_rules(
+        context.runtime.db, person, press.event_id, percent=press.percent
+    )
     wake(context.application)  # an ended event may now issue certificates
     await say(update, rules_text(tr, found), rules_buttons(tr, found), edit=True)
 
 
-@guarded
-async def set_survey(update: Update, context: Context) -> None:
-    assert context.matches
+async def set_survey(update: Update, context: Context, press: SetSurveyNeeded) -> None:
     person, tr = await who(update, context)
-    event_id, on = int(context.matches[0].group(1)), context.matches[0].group(2) == "1"
-    found = await certificates.set_rules(context.runtime.db, person, event_id, needs_survey=on)
+    found = await certificates.set_rules(
+        context.runtime.db, person, press.event_id, needs_survey=press.on
+    )
     wake(context.application)
     await say(update, rules_text(tr, found), rules_buttons(tr, found), edit=True)
 
 
-@guarded
-async def ask_programme(update: Update, context: Context) -> None:
-    assert context.matches
+async def ask_programme(update: Update, context: Context, press: AskProgramme) -> None:
     person, tr = await who(update, context)
-    event_id = int(context.matches[0].group(1))
+    event_id = press.event_id
     await certificates.rules(context.runtime.db, person, event_id)  # may they?
     await dialogs.open_dialog(
         context.runtime.db,
@@ -142,7 +103,7 @@ async def ask_programme(update: Update, context: Context) -> None:
             "Send the programme's name (events with the same name make one programme in "
             "the funder's report), or send - to clear it."
         ),
-        [[(tr._("◀ Back"), f"ct:{event_id}")]],
+        [[(tr._("◀ Back"), CertificateRules(event_id))]],
     )
 
 
@@ -184,13 +145,11 @@ def holder_line(tr: Translator, number: int, holder: Holder) -> str:
     )
 
 
-@guarded
-async def people(update: Update, context: Context) -> None:
-    assert context.matches
+async def people(update: Update, context: Context, press: People) -> None:
     person, tr = await who(update, context)
-    event_id, page = int(context.matches[0].group(1)), int(context.matches[0].group(2))
+    event_id, page = press.event_id, press.page
     found = await certificates.holders(context.runtime.db, person, event_id)
-    back = [(tr._("◀ Back"), f"ct:{event_id}")]
+    back = [(tr._("◀ Back"), CertificateRules(event_id))]
     if not found.people:
         await say(update, tr._("Nobody is registered yet."), [back], edit=True)
         return
@@ -200,49 +159,45 @@ async def people(update: Update, context: Context) -> None:
     shown = found.people[first : first + PEOPLE_PAGE]
     lines = [tr._("🎓 <b>Certificates: {title}</b>", title=escape(found.rules.event.title)), ""]
     lines += [holder_line(tr, first + i + 1, h) for i, h in enumerate(shown)]
-    rows: list[list[tuple[str, str]]] = [
+    rows: list[Row] = [
         [
             (
                 f"{first + i + 1}. {shorten(h.standing.name or '—', 30)}",
-                f"ctu:{event_id}:{h.standing.user_id}",
+                CertificateHolder(event_id, h.standing.user_id),
             )
         ]
         for i, h in enumerate(shown)
     ]
-    nav = navigation(f"ctl:{event_id}:", page, pages)
+    nav = page_row(lambda n: People(event_id, n), page, pages)
     if nav:
         rows.append(nav)
     rows.append(back)
     await say(update, "\n".join(lines), rows, edit=True)
 
 
-@guarded
-async def holder_screen(update: Update, context: Context) -> None:
-    assert context.matches
+async def holder_screen(update: Update, context: Context, press: CertificateHolder) -> None:
     person, tr = await who(update, context)
-    event_id, user_id = int(context.matches[0].group(1)), int(context.matches[0].group(2))
+    event_id, user_id = press.event_id, press.user_id
     found = await certificates.holders(context.runtime.db, person, event_id)
     holder = next((h for h in found.people if h.standing.user_id == user_id), None)
     if holder is None:
         raise InvalidInput(N_("This person is not registered for this event."))
     lines = [holder_line(tr, 1, holder)[3:]]
     cert = holder.certificate
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[Row] = []
     if cert is not None and cert.status == "revoked" and cert.revoked_reason:
         lines.append(tr._("Reason: {reason}", reason=escape(cert.revoked_reason)))
     if cert is None or cert.status != "valid":
-        rows.append([(tr._("🎓 Issue by hand"), f"cti:{event_id}:{user_id}")])
+        rows.append([(tr._("🎓 Issue by hand"), IssueByHand(event_id, user_id))])
     else:
-        rows.append([(tr._("🚫 Revoke"), f"ctr:{cert.id}"), (tr._("🔁 Reissue"), f"ctd:{cert.id}")])
-    rows.append([(tr._("◀ Back"), f"ctl:{event_id}:0")])
+        rows.append([(tr._("🚫 Revoke"), Revoke(cert.id)), (tr._("🔁 Reissue"), Reissue(cert.id))])
+    rows.append([(tr._("◀ Back"), People(event_id, 0))])
     await say(update, "\n".join(lines), rows, edit=True)
 
 
-@guarded
-async def issue_by_hand(update: Update, context: Context) -> None:
-    assert context.matches
+async def issue_by_hand(update: Update, context: Context, press: IssueByHand) -> None:
     person, tr = await who(update, context)
-    event_id, user_id = int(context.matches[0].group(1)), int(context.matches[0].group(2))
+    event_id, user_id = press.event_id, press.user_id
     cert = await certificates.issue_by_hand(
         context.runtime.db, person, event_id, user_id, context.runtime.clock()
     )
@@ -250,16 +205,14 @@ async def issue_by_hand(update: Update, context: Context) -> None:
     await say(
         update,
         tr._("🎓 Certificate {code} issued; it is on its way.", code=format_code(cert.code)),
-        [[(tr._("◀ Back"), f"ctl:{event_id}:0")]],
+        [[(tr._("◀ Back"), People(event_id, 0))]],
         edit=True,
     )
 
 
-@guarded
-async def ask_reason(update: Update, context: Context) -> None:
-    assert context.matches
+async def ask_reason(update: Update, context: Context, press: Revoke) -> None:
     person, tr = await who(update, context)
-    certificate_id = int(context.matches[0].group(1))
+    certificate_id = press.certificate_id
     cert = await certificates.managed(context.runtime.db, person, certificate_id)
     await dialogs.open_dialog(
         context.runtime.db,
@@ -299,16 +252,14 @@ async def typed_reason(update: Update, context: Context) -> None:
     await say(
         update,
         tr._("🚫 Certificate {code} is revoked.", code=format_code(cert.code)),
-        [[(tr._("◀ Back"), f"ctl:{cert.event_id}:0")]],
+        [[(tr._("◀ Back"), People(cert.event_id, 0))]],
     )
 
 
-@guarded
-async def reissue(update: Update, context: Context) -> None:
-    assert context.matches
+async def reissue(update: Update, context: Context, press: Reissue) -> None:
     person, tr = await who(update, context)
     cert = await certificates.reissue(
-        context.runtime.db, person, int(context.matches[0].group(1)), context.runtime.clock()
+        context.runtime.db, person, press.certificate_id, context.runtime.clock()
     )
     wake(context.application)
     await say(
@@ -317,69 +268,12 @@ async def reissue(update: Update, context: Context) -> None:
             "🔁 Duplicate {code} issued; it is on its way.",
             code=format_code(cert.code),
         ),
-        [[(tr._("◀ Back"), f"ctl:{cert.event_id}:0")]],
+        [[(tr._("◀ Back"), People(cert.event_id, 0))]],
         edit=True,
     )
 
 
 # -- delivering a certificate ---------------------------------------------------------------
-
-
-def caption(tr: Translator, cert: CertificateView, action: str) -> str:
-    title = escape(cert.event_title)
-    code = format_code(cert.code)
-    hours_done = tr._(
-        "{attended} of {total}",
-        attended=tr.duration(cert.attended_minutes),
-        total=tr.duration(cert.total_minutes),
-    )
-    if action == Action.UPDATED:
-        return tr._(
-            "🎓 Your attendance in <b>{title}</b> was corrected: certificate {code} now "
-            "shows {hours}.",
-            title=title,
-            code=code,
-            hours=hours_done,
-        )
-    if action == Action.REISSUED:
-        return tr._(
-            "🎓 A duplicate of your certificate for <b>{title}</b>: {code}.",
-            title=title,
-            code=code,
-        )
-    if action == Action.REINSTATED:
-        return tr._(
-            "🎓 Your attendance in <b>{title}</b> was corrected: certificate {code} is valid "
-            "again ({hours}).",
-            title=title,
-            code=code,
-            hours=hours_done,
-        )
-    return tr._(
-        "🎓 Congratulations! Your certificate for <b>{title}</b> ({hours}). Its code is "
-        "{code}; anyone can check it with /verify.",
-        title=title,
-        code=code,
-        hours=hours_done,
-    )
-
-
-def revoked_text(tr: Translator, cert: CertificateView) -> str:
-    title = escape(cert.event_title)
-    code = format_code(cert.code)
-    if cert.revoked_auto:
-        return tr._(
-            "Your attendance in <b>{title}</b> was corrected and no longer meets the rule "
-            "for a certificate, so certificate {code} is revoked.",
-            title=title,
-            code=code,
-        )
-    return tr._(
-        "Certificate {code} for <b>{title}</b> was revoked by the organiser. Reason: {reason}",
-        title=title,
-        code=code,
-        reason=escape(cert.revoked_reason or "—"),
-    )
 
 
 def certificate_renderer(application: Application):  # type: ignore[no-untyped-def,type-arg]
@@ -414,40 +308,6 @@ async def settle_hook(runtime: Runtime, now) -> None:  # type: ignore[no-untyped
 # -- /verify: for anyone --------------------------------------------------------------------
 
 
-def verify_text(tr: Translator, cert: CertificateView) -> str:
-    if cert.holder_removed:
-        return tr._(
-            "Certificate {code}: the holder's data has been removed at their request, so "
-            "it cannot be confirmed.",
-            code=format_code(cert.code),
-        )
-    status = (
-        tr._("✅ <b>Valid</b>")
-        if cert.valid
-        else tr._("🚫 <b>Revoked</b>")
-        + (f" — {escape(cert.revoked_reason)}" if cert.revoked_reason else "")
-    )
-    lines = [
-        tr._("Certificate {code}", code=format_code(cert.code)),
-        status,
-        tr._("Holder: {name}", name=escape(cert.holder_name or "—")),
-        tr._("Training: {title}", title=escape(cert.event_title)),
-    ]
-    if cert.programme:
-        lines.append(tr._("Programme: {name}", name=escape(cert.programme)))
-    lines += [
-        tr._(
-            "Attended: {attended} of {total}",
-            attended=tr.duration(cert.attended_minutes),
-            total=tr.duration(cert.total_minutes),
-        ),
-        tr._("Dates: {dates}", dates=date_span(tr, cert.starts_at, cert.ends_at)),
-    ]
-    if cert.duplicate:
-        lines.append(tr._("This is a duplicate."))
-    return "\n".join(lines)
-
-
 async def answer_verify(update: Update, context: Context, code: str) -> None:
     _, tr = await who(update, context)
     cert = await certificates.verify(context.runtime.db, code)
@@ -471,32 +331,12 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     on_input(application, REASON_DIALOG, typed_reason)
     deep_links(application)["verify"] = verify_link
     application.add_handler(CommandHandler("verify", verify_command))
-    for pattern, handler in (
-        (r"^ct:(\d{1,9})$", rules_screen),
-        (r"^ctp:(\d{1,9}):(\d{1,3})$", set_percent),
-        (r"^cts:(\d{1,9}):([01])$", set_survey),
-        (r"^ctg:(\d{1,9})$", ask_programme),
-        (r"^ctl:(\d{1,9}):(\d{1,4})$", people),
-        (r"^ctu:(\d{1,9}):(\d{1,9})$", holder_screen),
-        (r"^cti:(\d{1,9}):(\d{1,9})$", issue_by_hand),
-        (r"^ctr:(\d{1,9})$", ask_reason),
-        (r"^ctd:(\d{1,9})$", reissue),
-    ):
-        application.add_handler(CallbackQueryHandler(handler, pattern=pattern))
-
-
-# -- /my: how far each training is from its certificate -------------------------------------
-
-
-def progress_note(tr: Translator, found: certificates.Progress | None) -> str:
-    """'; 16 more hours for the certificate' after a registration's hours in /my."""
-    if found is None or not found.total_minutes:
-        return ""
-    if found.certificate:
-        return "; " + tr._("🎓 certificate {code}", code=format_code(found.certificate))
-    missing = found.missing_minutes
-    if missing:
-        return "; " + tr._("{duration} more for the certificate", duration=tr.duration(missing))
-    if found.needs_survey and not found.answered_survey:
-        return "; " + tr._("answer the feedback survey for the certificate")
-    return "; " + tr._("enough for the certificate")
+    on_press(application, CertificateRules, rules_screen)
+    on_press(application, SetPercent, set_percent)
+    on_press(application, SetSurveyNeeded, set_survey)
+    on_press(application, AskProgramme, ask_programme)
+    on_press(application, People, people)
+    on_press(application, CertificateHolder, holder_screen)
+    on_press(application, IssueByHand, issue_by_hand)
+    on_press(application, Revoke, ask_reason)
+    on_press(application, Reissue, reissue)

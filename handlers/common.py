@@ -5,14 +5,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from html import escape
+from datetime import timedelta
 from typing import Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, CallbackQueryHandler, ExtBot
@@ -21,6 +20,8 @@ from bot.buttons import Button
 from bot.config import Language
 from bot.i18n import Translator, pick_language, translator_for
 from bot.runtime import Runtime, get_runtime
+from bot.screens import keyboard as keyboards
+from bot.screens.refusals import explain
 from bot.services.errors import ServiceError
 from bot.services.users import Person, Profile, identify
 
@@ -53,7 +54,7 @@ class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict
 
 
 Handler = Callable[[Update, Context], Awaitable[None]]
-Buttons = Sequence[Sequence[tuple[str, str]]]
+Buttons = keyboards.Rows
 
 
 def translator(context: Context, language: Language) -> Translator:
@@ -90,29 +91,18 @@ def fallback_translator(update: object, context: Context) -> Translator:
 
 
 def keyboard(rows: Buttons) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
+    return keyboards.keyboard(rows)
 
 
 def is_private(update: Update) -> bool:
     return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
 
 
-def explain(tr: Translator, error: ServiceError) -> str:
-    values: dict[str, object] = {}
-    for key, value in error.values.items():
-        if isinstance(value, datetime):
-            value = tr.on_datetime(value)
-        values[key] = escape(value) if isinstance(value, str) else value
-    return tr._(error.message, **values)
-
-
 async def say(
     update: Update, text: str, rows: Buttons | None = None, *, edit: bool = False
 ) -> Message | None:
     """Answer in the chat: edit the pressed message when asked, else send a new one."""
-    markup = keyboard(rows) if rows else None
+    markup = keyboards.markup(rows)
     query = update.callback_query
     if edit and query is not None and query.message is not None:
         try:

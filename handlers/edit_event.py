@@ -5,32 +5,29 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot.dispatch import wake
-from bot.i18n import N_, Translator
-from bot.services import certificates, dialogs
+from bot.i18n import N_
+from bot.notices import tell_promoted
+from bot.screens.certificates import event_rule, percent_buttons, survey_button
+from bot.screens.edit_event import (
+    FIELD_LABELS,
+    EditEvent,
+    EditField,
+    PublishDraft,
+    SetByButton,
+    field_buttons,
+)
+from bot.screens.events import card_screen
+from bot.screens.keyboard import Row
+from bot.services import certificates, dialogs, registration
 from bot.services import event_builder as builder
 from bot.services.errors import InvalidInput, NotAllowed, Stale
 from bot.services.events import event_for, require_manage
-from handlers.certificates import event_rule, percent_buttons, survey_button
-from handlers.common import Buttons, Context, drop_buttons, explain, guarded, on_input, say, who
-from handlers.events import show_card, tell_promoted
+from handlers.common import Context, drop_buttons, explain, on_input, on_press, say, who
 
 EDIT = "edit_event"
-FIELD_LABELS: dict[str, str] = {
-    "title": N_("Title"),
-    "description": N_("Description"),
-    "place": N_("Place"),
-    "online_url": N_("Online link"),
-    "capacity": N_("Seats"),
-    "municipality_limit": N_("Seats per municipality"),
-    "needs_approval": N_("Approval"),
-    "registration_deadline": N_("Registration deadline"),
-    "registration_opens_at": N_("Registration opens"),
-    "completion_percent": N_("Certificate rule"),
-    "programme": N_("Programme"),
-}
 PROMPTS: dict[str, str] = {
     "title": N_("Send the new title (at most 150 characters)."),
     "description": N_("Send the new description."),
@@ -65,22 +62,9 @@ CLEARABLE = {
 }
 
 
-def field_buttons(tr: Translator, event_id: int) -> Buttons:
-    fields = [(tr._(label), f"ef:{event_id}:{name}") for name, label in FIELD_LABELS.items()]
-    rows = [fields[i : i + 2] for i in range(0, len(fields), 2)]
-    rows.append(
-        [(tr._("👩‍🏫 Trainers"), f"et:{event_id}"), (tr._("🗓 Sessions"), f"ess:{event_id}")]
-    )
-    rows.append([(tr._("📄 Copy as a new draft"), f"ecp:{event_id}")])
-    rows.append([(tr._("◀ Back"), f"ea:{event_id}")])
-    return rows
-
-
-@guarded
-async def choose_field(update: Update, context: Context) -> None:
-    assert context.matches
+async def choose_field(update: Update, context: Context, press: EditEvent) -> None:
     person, tr = await who(update, context)
-    event = await event_for(context.runtime.db, person, int(context.matches[0].group(1)))
+    event = await event_for(context.runtime.db, person, press.event_id)
     require_manage(person, event)
     if person.dialog is not None and person.dialog.name in (EDIT, "event_team"):
         await dialogs.close_dialog(context.runtime.db, person.id, person.dialog.name)
@@ -92,18 +76,16 @@ async def choose_field(update: Update, context: Context) -> None:
     )
 
 
-@guarded
-async def ask_value(update: Update, context: Context) -> None:
-    assert context.matches
+async def ask_value(update: Update, context: Context, press: EditField) -> None:
     person, tr = await who(update, context)
-    event_id, name = int(context.matches[0].group(1)), context.matches[0].group(2)
+    event_id, name = press.event_id, str(press.field)
     event = await event_for(context.runtime.db, person, event_id)
     require_manage(person, event)
     if name == "needs_approval":
         rows = [
             [
-                (tr._("Yes, I approve"), f"ev:set:{event_id}:a1"),
-                (tr._("No, first come first served"), f"ev:set:{event_id}:a0"),
+                (tr._("Yes, I approve"), SetByButton(event_id, "a1")),
+                (tr._("No, first come first served"), SetByButton(event_id, "a0")),
             ]
         ]
         await say(update, tr._(FIELD_LABELS[name]), rows, edit=True)
@@ -111,14 +93,16 @@ async def ask_value(update: Update, context: Context) -> None:
     await dialogs.open_dialog(
         context.runtime.db, person.id, EDIT, name, {"event_id": event_id}, context.runtime.clock()
     )
-    rows = [[(tr._("Clear"), f"ev:set:{event_id}:clear")]] if name in CLEARABLE else []
+    rows: list[Row] = (
+        [[(tr._("Clear"), SetByButton(event_id, "clear"))]] if name in CLEARABLE else []
+    )
     text = tr._(PROMPTS[name], low=certificates.MIN_PERCENT)
     if name == "completion_percent":
         found = await certificates.rules(context.runtime.db, person, event_id)
         text = event_rule(tr, found) + "\n" + text
-        rows = percent_buttons(found.percent, f"ev:set:{event_id}:p{{}}")
+        rows = [*percent_buttons(found.percent, lambda share: SetByButton(event_id, f"p{share}"))]
         on = found.needs_survey
-        rows.append([survey_button(tr, on, f"ev:set:{event_id}:s{int(not on)}")])
+        rows.append([survey_button(tr, on, SetByButton(event_id, "s0" if on else "s1"))])
     await say(update, text, rows, edit=True)
 
 
@@ -172,6 +156,14 @@ async def apply_rule(
     await show_card(update, context, event_id, edit=False)
 
 
+async def show_card(update: Update, context: Context, event_id: int, *, edit: bool) -> None:
+    person, tr = await who(update, context)
+    event, standing = await registration.event_and_standing(context.runtime.db, person, event_id)
+    now = context.runtime.clock()
+    text, rows = card_screen(tr, event, person, context.bot.username, standing, now)
+    await say(update, text, rows, edit=edit)
+
+
 async def apply(update: Update, context: Context, event_id: int, name: str, value: object) -> None:
     if name in RULE_FIELDS:
         await apply_rule(update, context, event_id, name, value)
@@ -203,17 +195,17 @@ async def typed(update: Update, context: Context) -> None:
         await say(update, explain(tr, error))
 
 
-@guarded
-async def set_by_button(update: Update, context: Context) -> None:
-    assert context.matches
+async def set_by_button(update: Update, context: Context, press: SetByButton) -> None:
     person, _ = await who(update, context)
-    event_id, choice = int(context.matches[0].group(1)), context.matches[0].group(2)
+    event_id, choice = press.event_id, press.choice
     if choice in ("a0", "a1"):
         name, value = "needs_approval", choice == "a1"
     elif choice in ("s0", "s1"):
         name, value = "needs_survey", choice == "s1"
-    elif choice.startswith("p"):
+    elif choice.startswith("p") and choice[1:].isdigit() and len(choice) <= 4:
         name, value = "completion_percent", int(choice[1:])
+    elif choice != "clear":
+        raise Stale()
     else:
         dialog = person.dialog
         if dialog is None or dialog.name != EDIT or dialog.data.get("event_id") != event_id:
@@ -225,11 +217,9 @@ async def set_by_button(update: Update, context: Context) -> None:
     await apply(update, context, event_id, name, value)
 
 
-@guarded
-async def publish(update: Update, context: Context) -> None:
-    assert context.matches
+async def publish(update: Update, context: Context, press: PublishDraft) -> None:
     person, _ = await who(update, context)
-    event_id = int(context.matches[0].group(1))
+    event_id = press.event_id
     await builder.publish(context.runtime.db, person, event_id)
     await show_card(update, context, event_id, edit=True)
 
@@ -237,11 +227,7 @@ async def publish(update: Update, context: Context) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
 
     on_input(application, EDIT, typed)
-    names = "|".join(FIELD_LABELS)
-    application.add_handler(CallbackQueryHandler(choose_field, pattern=r"^ee:(\d{1,9})$"))
-    application.add_handler(CallbackQueryHandler(ask_value, pattern=rf"^ef:(\d{{1,9}}):({names})$"))
-    choices = r"a0|a1|s0|s1|p\d{1,3}|clear"
-    application.add_handler(
-        CallbackQueryHandler(set_by_button, pattern=rf"^ev:set:(\d{{1,9}}):({choices})$")
-    )
-    application.add_handler(CallbackQueryHandler(publish, pattern=r"^ev:pub:(\d{1,9})$"))
+    on_press(application, EditEvent, choose_field)
+    on_press(application, EditField, ask_value)
+    on_press(application, SetByButton, set_by_button)
+    on_press(application, PublishDraft, publish)

@@ -11,6 +11,8 @@ from telegram.ext import Application
 from bot.dispatch import Due, Outgoing, register_renderer
 from bot.i18n import Translator
 from bot.runtime import Runtime
+from bot.screens.events import CalendarFile, promoted_text
+from bot.screens.keyboard import packed
 from bot.services.event_import import NOTICE_KIND, notice_target
 from bot.services.events import ACTIVE, RegStatus
 
@@ -28,17 +30,14 @@ async def render_notice(runtime: Runtime, due: Due, tr: Translator) -> Outgoing 
         return None
     event, status = found
     title = escape(event.title)
-    calendar = [[(tr._("📆 Add to calendar"), f"ev:ics:{event.id}")]]
+    calendar = packed([[(tr._("📆 Add to calendar"), CalendarFile(event.id))]])
     what = due.payload.get("what")
     if what == "cancelled":
         return Outgoing(
             tr._("❌ <b>{title}</b> has been cancelled. Sorry for the inconvenience.", title=title)
         )
     if what == "promoted" and status == RegStatus.CONFIRMED.value:
-        return Outgoing(
-            tr._("🎉 A seat has freed up: you are now registered for <b>{title}</b>.", title=title),
-            calendar,
-        )
+        return Outgoing(promoted_text(tr, title), calendar)
     if what == "moved" and status in ACTIVE_VALUES:
         lines = [tr._("🗓 The schedule of <b>{title}</b> has changed:", title=title)]
         lines += [

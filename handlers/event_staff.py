@@ -6,48 +6,73 @@ from collections import Counter
 from html import escape
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot.i18n import Translator
+from bot.notices import notify
+from bot.screens.attendance import Sessions
+from bot.screens.certificates import CertificateRules
+from bot.screens.edit_event import EditEvent
+from bot.screens.event_staff import (
+    ApproveAll,
+    ApproveMunicipality,
+    AskCancelEvent,
+    CancelEvent,
+    ChooseMunicipality,
+    Decide,
+    DecideInList,
+    DeclineWithoutReason,
+    Manage,
+    Requests,
+    decision_notice,
+)
+from bot.screens.events import OpenCard
+from bot.screens.keyboard import Row
+from bot.screens.reminders import StaffReminders
+from bot.screens.reports import Export, ExportFormat, MunicipalitySummary, Registrants
 from bot.services import dialogs, event_admin, registration
 from bot.services.calendar import event_calendar
 from bot.services.errors import ServiceError, Stale
 from bot.services.events import EventStatus, EventView, RegStatus, can_manage
 from bot.services.municipalities import get as municipality
-from bot.services.registration import Outcome
 from bot.services.users import Person
-from handlers.common import Buttons, Context, explain, guarded, keyboard, on_input, say, who
-from handlers.notify import notify
+from handlers.common import Buttons, Context, explain, on_input, on_press, say, who
 
 
 def manage_buttons(tr: Translator, event: EventView, person: Person) -> Buttons:
-    rows: list[list[tuple[str, str]]] = [
+    rows: list[Row] = [
         [
-            (tr._("👥 Registrants"), f"el:{event.id}:0"),
-            (tr._("🏘 By municipality"), f"es:{event.id}"),
+            (tr._("👥 Registrants"), Registrants(event.id, 0)),
+            (tr._("🏘 By municipality"), MunicipalitySummary(event.id)),
         ],
-        [(tr._("🗓 Sessions and check-in"), f"as:{event.id}")],
-        [(tr._("⏰ Reminders and announcements"), f"rm:{event.id}")],
-        [(tr._("📄 CSV"), f"ex:{event.id}:csv"), (tr._("📊 Excel"), f"ex:{event.id}:xlsx")],
+        [(tr._("🗓 Sessions and check-in"), Sessions(event.id))],
+        [(tr._("⏰ Reminders and announcements"), StaffReminders(event.id))],
+        [
+            (tr._("📄 CSV"), Export(event.id, ExportFormat.CSV)),
+            (tr._("📊 Excel"), Export(event.id, ExportFormat.XLSX)),
+        ],
         [(tr._("📝 Survey"), f"svo:{event.id}")],
     ]
     if can_manage(person, event):
         if event.pending:
-            rows.insert(0, [(tr._("✋ Requests ({count})", count=event.pending), f"eq:{event.id}")])
-        rows.append([(tr._("🎓 Certificates"), f"ct:{event.id}")])  # handlers/certificates.py
+            rows.insert(
+                0, [(tr._("✋ Requests ({count})", count=event.pending), Requests(event.id))]
+            )
+        rows.append([(tr._("🎓 Certificates"), CertificateRules(event.id))])
         if event.status in (EventStatus.DRAFT, EventStatus.PUBLISHED):
             rows.append(
-                [(tr._("✏️ Edit"), f"ee:{event.id}"), (tr._("❌ Cancel event"), f"ec:{event.id}")]
+                [
+                    (tr._("✏️ Edit"), EditEvent(event.id)),
+                    (tr._("❌ Cancel event"), AskCancelEvent(event.id)),
+                ]
             )
-    rows.append([(tr._("◀ Back"), f"ev:{event.id}")])
+    rows.append([(tr._("◀ Back"), OpenCard(event.id))])
     return rows
 
 
-@guarded
-async def manage(update: Update, context: Context) -> None:
-    assert context.matches
+async def manage(update: Update, context: Context, press: Manage) -> None:
     person, tr = await who(update, context)
-    event = await event_admin.overview(context.runtime.db, person, int(context.matches[0].group(1)))
+    event = await event_admin.overview(context.runtime.db, person, press.event_id)
     lines = [
         f"<b>{escape(event.title)}</b>",
         tr._("Registered: {count} of {capacity}", count=event.confirmed, capacity=event.capacity),
@@ -55,36 +80,6 @@ async def manage(update: Update, context: Context) -> None:
         tr._("Waiting for approval: {count}", count=event.pending),
     ]
     await say(update, "\n".join(lines), manage_buttons(tr, event, person), edit=True)
-
-
-async def approval_request(context: Context, outcome: Outcome, person: Person) -> None:
-    """Tell the event's organiser that someone asks to join, with approve/decline buttons."""
-    deciders = await event_admin.deciders(
-        context.runtime.db, outcome.event, context.runtime.settings.admin_ids
-    )
-    place = municipality(person.municipality or "")
-    details = ", ".join(x for x in (place.name if place else None, person.workplace) if x)
-
-    def text(tr: Translator) -> str:
-        return tr._(
-            "✋ {name} ({details}) asks to join <b>{title}</b>.",
-            name=escape(person.full_name or "—"),
-            details=escape(details or "—"),
-            title=escape(outcome.event.title),
-        )
-
-    def buttons(tr: Translator):  # type: ignore[no-untyped-def]
-        return keyboard(
-            [
-                [
-                    (tr._("✅ Approve"), f"ap:{outcome.registration_id}:1"),
-                    (tr._("✖ Decline"), f"ap:{outcome.registration_id}:0"),
-                ]
-            ]
-        )
-
-    for decider in deciders:
-        await notify(context, decider, text, markup=buttons)
 
 
 REASON_LIMIT = 500
@@ -101,20 +96,20 @@ async def show_requests(
     person, tr = await who(update, context)
     event, found = await event_admin.pending_requests(context.runtime.db, person, event_id)
     lines = [notice, ""] if notice else []
-    back = [(tr._("◀ Back"), f"ea:{event.id}")]
+    back = [(tr._("◀ Back"), Manage(event.id))]
     if not found:
         lines.append(tr._("No requests are waiting."))
         await say(update, "\n".join(lines), [back], edit=edit)
         return
     lines.append(tr._("<b>Requests to join {title}</b>", title=escape(event.title)))
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[Row] = []
     for item in found[:LIST_LIMIT]:
         place = municipality(item.municipality or "")
         lines.append(f"• {escape(item.name)} — {escape(place.name if place else '—')}")
         rows.append(
             [
-                (f"✅ {item.name[:25]}", f"apl:{item.registration_id}:1"),
-                (f"✖ {item.name[:25]}", f"apl:{item.registration_id}:0"),
+                (f"✅ {item.name[:25]}", DecideInList(item.registration_id, True)),
+                (f"✖ {item.name[:25]}", DecideInList(item.registration_id, False)),
             ]
         )
     if len(found) > LIST_LIMIT:
@@ -126,29 +121,23 @@ async def show_requests(
             )
         )
     if len(found) > 1:
-        rows.append([(tr._("✅ Approve all ({count})", count=len(found)), f"eqa:{event.id}")])
+        rows.append([(tr._("✅ Approve all ({count})", count=len(found)), ApproveAll(event.id))])
     if len({item.municipality for item in found if item.municipality}) > 1:
-        rows.append([(tr._("🏘 Approve by municipality"), f"eqb:{event.id}")])
+        rows.append([(tr._("🏘 Approve by municipality"), ChooseMunicipality(event.id))])
     rows.append(back)
     await say(update, "\n".join(lines), rows, edit=edit)
 
 
-@guarded
-async def requests(update: Update, context: Context) -> None:
-    assert context.matches
+async def requests(update: Update, context: Context, press: Requests) -> None:
     person, _ = await who(update, context)
     if person.dialog is not None and person.dialog.name == DECLINE:
         await dialogs.close_dialog(context.runtime.db, person.id, DECLINE)
-    await show_requests(update, context, int(context.matches[0].group(1)), edit=True)
+    await show_requests(update, context, press.event_id, edit=True)
 
 
-@guarded
-async def by_municipality(update: Update, context: Context) -> None:
-    assert context.matches
+async def by_municipality(update: Update, context: Context, press: ChooseMunicipality) -> None:
     person, tr = await who(update, context)
-    event, found = await event_admin.pending_requests(
-        context.runtime.db, person, int(context.matches[0].group(1))
-    )
+    event, found = await event_admin.pending_requests(context.runtime.db, person, press.event_id)
     counts = Counter(item.municipality for item in found if item.municipality)
     if not counts:
         raise Stale()
@@ -157,22 +146,14 @@ async def by_municipality(update: Update, context: Context) -> None:
         key=lambda item: (item[0].name if item[0] else item[1]).casefold(),
     )
     buttons = [
-        (f"✅ {place.name if place else code} ({count})", f"eqm:{event.id}:{code}")
+        (f"✅ {place.name if place else code} ({count})", ApproveMunicipality(event.id, code))
         for place, code, count in named
     ]
     # Two a row only when no label would be cut on a phone.
     per_row = 2 if all(len(label) <= SHORT_LABEL for label, _ in buttons) else 1
     rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
-    rows.append([(tr._("◀ Back"), f"eq:{event.id}")])
+    rows.append([(tr._("◀ Back"), Requests(event.id))])
     await say(update, tr._("Approve the requests from which municipality?"), rows, edit=True)
-
-
-def decision_notice(tr: Translator, decision: registration.Decision) -> str:
-    title = escape(decision.event.title)
-    name = escape(decision.recipient.name or "—")
-    if decision.status == RegStatus.REJECTED:
-        return tr._("{name} was declined for <b>{title}</b>.", name=name, title=title)
-    return tr._("{name} was approved for <b>{title}</b>.", name=name, title=title)
 
 
 async def tell_decision(
@@ -211,12 +192,10 @@ async def tell_decision(
 
 
 async def approve_or_ask_reason(
-    update: Update, context: Context
+    update: Update, context: Context, registration_id: int, approve: bool
 ) -> tuple[registration.Decision, Translator] | None:
     """Approve the pressed request, or ask why it is declined (None: asked)."""
-    assert context.matches
     person, tr = await who(update, context)
-    registration_id, approve = int(context.matches[0].group(1)), context.matches[0].group(2) == "1"
     if not approve:
         await ask_reason(update, context, registration_id)
         return None
@@ -227,19 +206,17 @@ async def approve_or_ask_reason(
     return decision, tr
 
 
-@guarded
-async def decide(update: Update, context: Context) -> None:
+async def decide(update: Update, context: Context, press: Decide) -> None:
     """A decision from the message that announced the request."""
-    decided = await approve_or_ask_reason(update, context)
+    decided = await approve_or_ask_reason(update, context, press.registration_id, press.approve)
     if decided is not None:
         decision, tr = decided
         await say(update, decision_notice(tr, decision), edit=True)
 
 
-@guarded
-async def decide_in_list(update: Update, context: Context) -> None:
+async def decide_in_list(update: Update, context: Context, press: DecideInList) -> None:
     """A decision from the requests list, which stays open for the next one."""
-    decided = await approve_or_ask_reason(update, context)
+    decided = await approve_or_ask_reason(update, context, press.registration_id, press.approve)
     if decided is not None:
         decision, tr = decided
         notice = decision_notice(tr, decision)
@@ -263,8 +240,8 @@ async def ask_reason(update: Update, context: Context, registration_id: int) -> 
         name=escape(request.name),
     )
     rows = [
-        [(tr._("✖ Decline without a reason"), f"apd:{registration_id}")],
-        [(tr._("◀ Back"), f"eq:{event.id}")],
+        [(tr._("✖ Decline without a reason"), DeclineWithoutReason(registration_id))],
+        [(tr._("◀ Back"), Requests(event.id))],
     ]
     await say(update, text, rows, edit=True)
 
@@ -282,10 +259,10 @@ async def decline(
     await show_requests(update, context, decision.event.id, edit=edit, notice=notice)
 
 
-@guarded
-async def decline_without_reason(update: Update, context: Context) -> None:
-    assert context.matches
-    await decline(update, context, int(context.matches[0].group(1)), None, edit=True)
+async def decline_without_reason(
+    update: Update, context: Context, press: DeclineWithoutReason
+) -> None:
+    await decline(update, context, press.registration_id, None, edit=True)
 
 
 async def reason_typed(update: Update, context: Context) -> None:
@@ -314,11 +291,18 @@ async def reason_typed(update: Update, context: Context) -> None:
         await say(update, explain(tr, error))
 
 
-@guarded
-async def approve_many(update: Update, context: Context) -> None:
-    assert context.matches
+async def approve_all(update: Update, context: Context, press: ApproveAll) -> None:
+    await approve_many(update, context, press.event_id, None)
+
+
+async def approve_municipality(
+    update: Update, context: Context, press: ApproveMunicipality
+) -> None:
+    await approve_many(update, context, press.event_id, press.municipality)
+
+
+async def approve_many(update: Update, context: Context, event_id: int, code: str | None) -> None:
     person, tr = await who(update, context)
-    event_id, code = int(context.matches[0].group(1)), context.matches[0].group(2) or None
     decisions = await registration.approve_many(
         context.runtime.db, person, event_id, code, context.runtime.clock()
     )
@@ -337,11 +321,9 @@ async def approve_many(update: Update, context: Context) -> None:
     await show_requests(update, context, event_id, edit=True, notice=notice)
 
 
-@guarded
-async def ask_cancel_event(update: Update, context: Context) -> None:
-    assert context.matches
+async def ask_cancel_event(update: Update, context: Context, press: AskCancelEvent) -> None:
     person, tr = await who(update, context)
-    event_id = int(context.matches[0].group(1))
+    event_id = press.event_id
     event = await event_admin.overview(context.runtime.db, person, event_id)
     if not can_manage(person, event):
         raise registration.NotAllowed()
@@ -350,18 +332,17 @@ async def ask_cancel_event(update: Update, context: Context) -> None:
         title=escape(event.title),
     )
     rows = [
-        [(tr._("❌ Yes, cancel the event"), f"ecc:{event_id}"), (tr._("◀ Back"), f"ea:{event_id}")]
+        [
+            (tr._("❌ Yes, cancel the event"), CancelEvent(event_id)),
+            (tr._("◀ Back"), Manage(event_id)),
+        ]
     ]
     await say(update, text, rows, edit=True)
 
 
-@guarded
-async def cancel_event(update: Update, context: Context) -> None:
-    assert context.matches
+async def cancel_event(update: Update, context: Context, press: CancelEvent) -> None:
     person, tr = await who(update, context)
-    event, recipients = await event_admin.cancel_event(
-        context.runtime.db, person, int(context.matches[0].group(1))
-    )
+    event, recipients = await event_admin.cancel_event(context.runtime.db, person, press.event_id)
     title = escape(event.title)
     told = 0
     for recipient in recipients:
@@ -385,19 +366,14 @@ async def cancel_event(update: Update, context: Context) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(CallbackQueryHandler(manage, pattern=r"^ea:(\d{1,9})$"))
-    application.add_handler(CallbackQueryHandler(requests, pattern=r"^eq:(\d{1,9})$"))
-
+    on_press(application, Manage, manage)
+    on_press(application, Requests, requests)
     on_input(application, DECLINE, reason_typed)
-    application.add_handler(CallbackQueryHandler(decide, pattern=r"^ap:(\d{1,9}):([01])$"))
-    application.add_handler(CallbackQueryHandler(decide_in_list, pattern=r"^apl:(\d{1,9}):([01])$"))
-    application.add_handler(
-        CallbackQueryHandler(decline_without_reason, pattern=r"^apd:(\d{1,9})$")
-    )
-    application.add_handler(CallbackQueryHandler(by_municipality, pattern=r"^eqb:(\d{1,9})$"))
-    application.add_handler(CallbackQueryHandler(approve_many, pattern=r"^eqa:(\d{1,9})()$"))
-    application.add_handler(
-        CallbackQueryHandler(approve_many, pattern=r"^eqm:(\d{1,9}):([a-z0-9-]{1,40})$")
-    )
-    application.add_handler(CallbackQueryHandler(ask_cancel_event, pattern=r"^ec:(\d{1,9})$"))
-    application.add_handler(CallbackQueryHandler(cancel_event, pattern=r"^ecc:(\d{1,9})$"))
+    on_press(application, Decide, decide)
+    on_press(application, DecideInList, decide_in_list)
+    on_press(application, DeclineWithoutReason, decline_without_reason)
+    on_press(application, ChooseMunicipality, by_municipality)
+    on_press(application, ApproveAll, approve_all)
+    on_press(application, ApproveMunicipality, approve_municipality)
+    on_press(application, AskCancelEvent, ask_cancel_event)
+    on_press(application, CancelEvent, cancel_event)

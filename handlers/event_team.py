@@ -10,18 +10,34 @@ from datetime import datetime
 from html import escape
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
+from bot.buttons import Button
 from bot.dispatch import Due, Outgoing, register_renderer, wake
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
-from bot.services import dialogs, event_team
+from bot.screens.edit_event import EditEvent
+from bot.screens.event_team import (
+    AddSession,
+    AskCopy,
+    AskDeleteSession,
+    AskTrainer,
+    DeleteSession,
+    MoveSession,
+    PickTrainer,
+    RemoveTrainer,
+    SessionsToEdit,
+    Trainers,
+    span_text,
+)
+from bot.screens.events import CalendarFile, card_screen
+from bot.screens.keyboard import Row, packed
+from bot.services import dialogs, event_team, registration
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, Stale
 from bot.services.event_builder import parse_date
 from bot.services.events import EventStatus, EventView, view
 from bot.services.users import Person
-from handlers.common import Buttons, Context, explain, guarded, on_input, say, who
-from handlers.events import show_card
+from handlers.common import Buttons, Context, explain, on_input, on_press, say, who
 
 TEAM = "event_team"
 PROMPTS = {
@@ -41,10 +57,6 @@ PROMPTS = {
 }
 
 
-def span_text(tr: Translator, starts_at: datetime, ends_at: datetime) -> str:
-    return f"{tr.short_date(starts_at)}, {tr.time(starts_at)}–{tr.time(ends_at)}"
-
-
 async def leave_dialog(update: Update, context: Context) -> None:
     """Going back from a question: the next message is no longer an answer to it."""
     person, _ = await who(update, context)
@@ -61,25 +73,30 @@ async def show_trainers(update: Update, context: Context, event_id: int, *, edit
     lines = [tr._("<b>Trainers</b> of <b>{title}</b>", title=escape(event.title))]
     if not members:
         lines.append(tr._("No trainers yet."))
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[Row] = []
     for member in members:
         lines.append(f"• {escape(member.name)}")
         rows.append(
-            [(tr._("✖ Remove {name}", name=member.name[:40]), f"etr:{event_id}:{member.user_id}")]
+            [
+                (
+                    tr._("✖ Remove {name}", name=member.name[:40]),
+                    RemoveTrainer(event_id, member.user_id),
+                )
+            ]
         )
-    rows.append([(tr._("➕ Add a trainer"), f"eta:{event_id}")])
-    rows.append([(tr._("◀ Back"), f"ee:{event_id}")])
+    rows.append([(tr._("➕ Add a trainer"), AskTrainer(event_id))])
+    rows.append([(tr._("◀ Back"), EditEvent(event_id))])
     await say(update, "\n".join(lines), rows, edit=edit)
 
 
-@guarded
-async def trainers_screen(update: Update, context: Context) -> None:
-    assert context.matches
+async def trainers_screen(update: Update, context: Context, press: Trainers) -> None:
     await leave_dialog(update, context)
-    await show_trainers(update, context, int(context.matches[0].group(1)), edit=True)
+    await show_trainers(update, context, press.event_id, edit=True)
 
 
-async def ask(update: Update, context: Context, step: str, data: dict[str, int], back: str) -> None:
+async def ask(
+    update: Update, context: Context, step: str, data: dict[str, int], back: Button
+) -> None:
     person, tr = await who(update, context)
     await dialogs.open_dialog(
         context.runtime.db, person.id, TEAM, step, data, context.runtime.clock()
@@ -87,13 +104,11 @@ async def ask(update: Update, context: Context, step: str, data: dict[str, int],
     await say(update, tr._(PROMPTS[step]), [[(tr._("✖ Cancel"), back)]], edit=True)
 
 
-@guarded
-async def ask_trainer(update: Update, context: Context) -> None:
-    assert context.matches
+async def ask_trainer(update: Update, context: Context, press: AskTrainer) -> None:
     person, _ = await who(update, context)
-    event_id = int(context.matches[0].group(1))
+    event_id = press.event_id
     await event_team.trainers(context.runtime.db, person, event_id)  # may this person?
-    await ask(update, context, "trainer", {"event_id": event_id}, f"et:{event_id}")
+    await ask(update, context, "trainer", {"event_id": event_id}, Trainers(event_id))
 
 
 async def search_trainer(update: Update, context: Context, event_id: int, text: str) -> None:
@@ -107,33 +122,29 @@ async def search_trainer(update: Update, context: Context, event_id: int, text: 
                 "with /grant. Try another part of the name.",
                 query=escape(text[:100]),
             ),
-            [[(tr._("◀ Back"), f"et:{event_id}")]],
+            [[(tr._("◀ Back"), Trainers(event_id))]],
         )
         return
-    rows: Buttons = [[(m.name[:60], f"etp:{event_id}:{m.user_id}")] for m in found]
+    rows: Buttons = [[(m.name[:60], PickTrainer(event_id, m.user_id))] for m in found]
     await say(
         update,
         tr._("Whom should I add? Pick a person, or type another name."),
-        [*rows, [(tr._("◀ Back"), f"et:{event_id}")]],
+        [*rows, [(tr._("◀ Back"), Trainers(event_id))]],
     )
 
 
-@guarded
-async def pick_trainer(update: Update, context: Context) -> None:
-    assert context.matches
+async def pick_trainer(update: Update, context: Context, press: PickTrainer) -> None:
     person, tr = await who(update, context)
-    event_id, user_id = int(context.matches[0].group(1)), int(context.matches[0].group(2))
+    event_id, user_id = press.event_id, press.user_id
     _, member = await event_team.add_trainer(context.runtime.db, person, event_id, user_id)
     await dialogs.close_dialog(context.runtime.db, person.id, TEAM)
     context.toast = tr._("{name} now trains at this event.", name=member.name)
     await show_trainers(update, context, event_id, edit=True)
 
 
-@guarded
-async def remove_trainer(update: Update, context: Context) -> None:
-    assert context.matches
+async def remove_trainer(update: Update, context: Context, press: RemoveTrainer) -> None:
     person, _ = await who(update, context)
-    event_id, user_id = int(context.matches[0].group(1)), int(context.matches[0].group(2))
+    event_id, user_id = press.event_id, press.user_id
     await event_team.remove_trainer(context.runtime.db, person, event_id, user_id)
     await show_trainers(update, context, event_id, edit=True)
 
@@ -145,7 +156,7 @@ async def show_sessions(update: Update, context: Context, event_id: int, *, edit
     person, tr = await who(update, context)
     event, _ = await event_team.trainers(context.runtime.db, person, event_id)
     lines = [tr._("<b>Sessions</b> of <b>{title}</b>", title=escape(event.title))]
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[Row] = []
     now = context.runtime.clock()
     for number, item in enumerate(event.sessions, start=1):
         when = span_text(tr, item.starts_at, item.ends_at)
@@ -153,45 +164,37 @@ async def show_sessions(update: Update, context: Context, event_id: int, *, edit
         if item.ends_at > now:
             rows.append(
                 [
-                    (f"✏️ {number}. {tr.short_date(item.starts_at)}", f"esm:{item.id}"),
-                    (tr._("🗑 Delete {number}.", number=number), f"esd:{item.id}"),
+                    (f"✏️ {number}. {tr.short_date(item.starts_at)}", MoveSession(item.id)),
+                    (tr._("🗑 Delete {number}.", number=number), AskDeleteSession(item.id)),
                 ]
             )
-    rows.append([(tr._("➕ Add a session"), f"esa:{event_id}")])
-    rows.append([(tr._("◀ Back"), f"ee:{event_id}")])
+    rows.append([(tr._("➕ Add a session"), AddSession(event_id))])
+    rows.append([(tr._("◀ Back"), EditEvent(event_id))])
     await say(update, "\n".join(lines), rows, edit=edit)
 
 
-@guarded
-async def sessions_screen(update: Update, context: Context) -> None:
-    assert context.matches
+async def sessions_screen(update: Update, context: Context, press: SessionsToEdit) -> None:
     await leave_dialog(update, context)
-    await show_sessions(update, context, int(context.matches[0].group(1)), edit=True)
+    await show_sessions(update, context, press.event_id, edit=True)
 
 
-@guarded
-async def ask_add_session(update: Update, context: Context) -> None:
-    assert context.matches
+async def ask_add_session(update: Update, context: Context, press: AddSession) -> None:
     person, _ = await who(update, context)
-    event_id = int(context.matches[0].group(1))
+    event_id = press.event_id
     await event_team.trainers(context.runtime.db, person, event_id)
-    await ask(update, context, "add", {"event_id": event_id}, f"ess:{event_id}")
+    await ask(update, context, "add", {"event_id": event_id}, SessionsToEdit(event_id))
 
 
-@guarded
-async def ask_move_session(update: Update, context: Context) -> None:
-    assert context.matches
+async def ask_move_session(update: Update, context: Context, press: MoveSession) -> None:
     person, _ = await who(update, context)
-    session_id = int(context.matches[0].group(1))
+    session_id = press.session_id
     event, _ = await event_team.session_of(context.runtime.db, person, session_id)
-    await ask(update, context, "move", {"session_id": session_id}, f"ess:{event.id}")
+    await ask(update, context, "move", {"session_id": session_id}, SessionsToEdit(event.id))
 
 
-@guarded
-async def ask_delete_session(update: Update, context: Context) -> None:
-    assert context.matches
+async def ask_delete_session(update: Update, context: Context, press: AskDeleteSession) -> None:
     person, tr = await who(update, context)
-    session_id = int(context.matches[0].group(1))
+    session_id = press.session_id
     event, index = await event_team.session_of(context.runtime.db, person, session_id)
     item = event.sessions[index]
     text = tr._(
@@ -202,19 +205,17 @@ async def ask_delete_session(update: Update, context: Context) -> None:
     )
     rows = [
         [
-            (tr._("🗑 Yes, delete it"), f"esdc:{session_id}"),
-            (tr._("◀ Back"), f"ess:{event.id}"),
+            (tr._("🗑 Yes, delete it"), DeleteSession(session_id)),
+            (tr._("◀ Back"), SessionsToEdit(event.id)),
         ]
     ]
     await say(update, text, rows, edit=True)
 
 
-@guarded
-async def delete_session(update: Update, context: Context) -> None:
-    assert context.matches
+async def delete_session(update: Update, context: Context, press: DeleteSession) -> None:
     person, tr = await who(update, context)
     event = await event_team.delete_session(
-        context.runtime.db, person, int(context.matches[0].group(1)), context.runtime.clock()
+        context.runtime.db, person, press.session_id, context.runtime.clock()
     )
     context.toast = tr._("The session is deleted.")
     await show_sessions(update, context, event.id, edit=True)
@@ -223,13 +224,11 @@ async def delete_session(update: Update, context: Context) -> None:
 # -- copying --------------------------------------------------------------------------------
 
 
-@guarded
-async def ask_copy(update: Update, context: Context) -> None:
-    assert context.matches
+async def ask_copy(update: Update, context: Context, press: AskCopy) -> None:
     person, _ = await who(update, context)
-    event_id = int(context.matches[0].group(1))
+    event_id = press.event_id
     await event_team.trainers(context.runtime.db, person, event_id)
-    await ask(update, context, "copy", {"event_id": event_id}, f"ee:{event_id}")
+    await ask(update, context, "copy", {"event_id": event_id}, EditEvent(event_id))
 
 
 async def copy_once(context: Context, person: Person, event_id: int, text: str) -> int:
@@ -246,6 +245,14 @@ async def copy_once(context: Context, person: Person, event_id: int, text: str) 
     except Exception:
         await dialogs.move_dialog(runtime.db, user_id, TEAM, "copying", "copy", now=now)
         raise
+
+
+async def show_card(update: Update, context: Context, event_id: int, *, edit: bool) -> None:
+    person, tr = await who(update, context)
+    event, standing = await registration.event_and_standing(context.runtime.db, person, event_id)
+    now = context.runtime.clock()
+    text, rows = card_screen(tr, event, person, context.bot.username, standing, now)
+    await say(update, text, rows, edit=edit)
 
 
 # -- typed input ----------------------------------------------------------------------------
@@ -332,24 +339,20 @@ async def render_moved(runtime: Runtime, due: Due, tr: Translator) -> Outgoing |
         old=span_text(tr, *old),
         new=span_text(tr, *new),
     )
-    return Outgoing(text, [[(tr._("📆 Add to calendar"), f"ev:ics:{event.id}")]])
+    return Outgoing(text, packed([[(tr._("📆 Add to calendar"), CalendarFile(event.id))]]))
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
 
     on_input(application, TEAM, typed)
     register_renderer(event_team.MOVED_KIND, render_moved)
-    handlers = [
-        (trainers_screen, r"^et:(\d{1,9})$"),
-        (ask_trainer, r"^eta:(\d{1,9})$"),
-        (pick_trainer, r"^etp:(\d{1,9}):(\d{1,9})$"),
-        (remove_trainer, r"^etr:(\d{1,9}):(\d{1,9})$"),
-        (sessions_screen, r"^ess:(\d{1,9})$"),
-        (ask_add_session, r"^esa:(\d{1,9})$"),
-        (ask_move_session, r"^esm:(\d{1,9})$"),
-        (ask_delete_session, r"^esd:(\d{1,9})$"),
-        (delete_session, r"^esdc:(\d{1,9})$"),
-        (ask_copy, r"^ecp:(\d{1,9})$"),
-    ]
-    for callback, pattern in handlers:
-        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    on_press(application, Trainers, trainers_screen)
+    on_press(application, AskTrainer, ask_trainer)
+    on_press(application, PickTrainer, pick_trainer)
+    on_press(application, RemoveTrainer, remove_trainer)
+    on_press(application, SessionsToEdit, sessions_screen)
+    on_press(application, AddSession, ask_add_session)
+    on_press(application, MoveSession, ask_move_session)
+    on_press(application, AskDeleteSession, ask_delete_session)
+    on_press(application, DeleteSession, delete_session)
+    on_press(application, AskCopy, ask_copy)

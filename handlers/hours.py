@@ -6,15 +6,17 @@ import asyncio
 from html import escape
 
 from telegram import InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot import pdf
 from bot.i18n import Translator
+from bot.screens.hours import RecordFile, RecordFormat
+from bot.screens.keyboard import Row
 from bot.services import learning_record
 from bot.services.certificates import format_code
 from bot.services.exports import Table, xlsx_bytes
 from bot.services.learning_record import Record
-from handlers.common import Context, guarded, say, who
+from handlers.common import Context, guarded, on_press, say, who
 from handlers.paging import shorten
 
 LINES_PER_YEAR = 15  # in the chat; the files have every line
@@ -56,7 +58,14 @@ async def hours_command(update: Update, context: Context) -> None:
     found = await learning_record.record(
         context.runtime.db, person, settings.tz, settings.learning_target_hours
     )
-    rows = [[(tr._("📄 PDF"), "hr:pdf"), (tr._("📊 Excel"), "hr:xlsx")]] if found.years else []
+    rows: list[Row] = []
+    if found.years:
+        rows.append(
+            [
+                (tr._("📄 PDF"), RecordFile(RecordFormat.PDF)),
+                (tr._("📊 Excel"), RecordFile(RecordFormat.XLSX)),
+            ]
+        )
     await say(update, record_text(tr, found), rows)
 
 
@@ -86,15 +95,13 @@ def record_table(tr: Translator, found: Record) -> Table:
     return Table(tr._("Learning record"), headers, rows)
 
 
-@guarded
-async def record_file(update: Update, context: Context) -> None:
-    assert context.matches
+async def record_file(update: Update, context: Context, press: RecordFile) -> None:
     person, tr = await who(update, context)
     settings = context.runtime.settings
     found = await learning_record.record(
         context.runtime.db, person, settings.tz, settings.learning_target_hours
     )
-    if context.matches[0].group(1) == "pdf":
+    if press.format is RecordFormat.PDF:
         content = await asyncio.to_thread(
             pdf.record_pdf,
             found.name,
@@ -117,4 +124,4 @@ async def record_file(update: Update, context: Context) -> None:
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("hours", hours_command))
-    application.add_handler(CallbackQueryHandler(record_file, pattern=r"^hr:(pdf|xlsx)$"))
+    on_press(application, RecordFile, record_file)

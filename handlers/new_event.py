@@ -6,15 +6,35 @@ from datetime import timedelta
 from html import escape
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.i18n import N_, Translator
+from bot.screens.certificates import rule_sentence
+from bot.screens.events import OpenCard
+from bot.screens.new_event import (
+    Choose,
+    Discard,
+    Publish,
+    Restart,
+    Resume,
+    SaveDraft,
+    preview_text,
+    step_buttons,
+)
 from bot.services import certificates
 from bot.services import event_wizard as wizard_service
 from bot.services.errors import InvalidInput
 from bot.services.event_wizard import WIZARD, Step, Wizard
-from handlers.certificates import percent_buttons, rule_sentence, survey_button
-from handlers.common import Buttons, Context, drop_buttons, explain, guarded, on_input, say, who
+from handlers.common import (
+    Context,
+    drop_buttons,
+    explain,
+    guarded,
+    on_input,
+    on_press,
+    say,
+    who,
+)
 
 QUESTIONS: dict[Step, str] = {
     Step.TITLE: N_("New training, step 1: what is its <b>title</b>? (at most 150 characters)"),
@@ -47,75 +67,11 @@ QUESTIONS: dict[Step, str] = {
 }
 
 
-def step_buttons(tr: Translator, wizard: Wizard) -> Buttons:
-    step = wizard.step
-    rows: list[list[tuple[str, str]]] = []
-    if step is Step.CERTIFICATE:
-        draft = wizard.draft()
-        percent = draft.completion_percent
-        rows.append([(tr._("✅ Keep {percent} %", percent=percent), "nw:certificate:keep")])
-        rows += percent_buttons(percent, "nw:certificate:p{}")
-        rows.append([survey_button(tr, draft.completion_needs_survey, "nw:certificate:survey")])
-    if step in wizard_service.SKIPPABLE:
-        labels = {
-            Step.LIMIT: tr._("No limit"),
-            Step.DEADLINE: tr._("Until the first session"),
-            Step.PROGRAMME: tr._("No programme"),
-        }
-        rows.append([(labels.get(step, tr._("Skip")), f"nw:{step.value}:skip")])
-    if step is Step.APPROVAL:
-        rows.append(
-            [
-                (tr._("Yes, I approve"), "nw:approval:yes"),
-                (tr._("No, first come first served"), "nw:approval:no"),
-            ]
-        )
-    if step in (Step.SESSION_START, Step.SESSION_END):
-        rows.append([(tr._("↩ Another date"), f"nw:{step.value}:redo")])
-    if step is Step.MORE:
-        rows.append(
-            [(tr._("➕ Another session"), "nw:more:more"), (tr._("▶ Continue"), "nw:more:done")]
-        )
-    rows.append([(tr._("✖ Cancel"), "nw:cancel")])
-    return rows
-
-
-def preview_text(tr: Translator, wizard: Wizard) -> str:
-    draft = wizard.draft()
-    lines = [tr._("<b>Preview</b>"), f"<b>{escape(draft.title)}</b>"]
-    if draft.description:
-        lines.append(escape(draft.description))
-    lines.append(tr._("Place: {value}", value=escape(draft.place or "—")))
-    lines.append(tr._("Online: {value}", value=escape(draft.online_url or "—")))
-    lines.append(tr._("Seats: {value}", value=draft.capacity))
-    lines.append(tr._("Per municipality: {value}", value=draft.municipality_limit or "—"))
-    lines.append(
-        tr._("Approval needed: {value}", value=tr._("yes") if draft.needs_approval else tr._("no"))
-    )
-    closes = draft.registration_deadline
-    lines.append(
-        tr._(
-            "Registration until: {value}",
-            value=tr.until_datetime(closes) if closes else tr._("the first session"),
-        )
-    )
-    for number, item in enumerate(draft.sessions, start=1):
-        lines.append(
-            f"{number}. {tr.short_date(item.starts_at)}, "
-            f"{tr.time(item.starts_at)}–{tr.time(item.ends_at)}"
-        )
-    lines.append(rule_sentence(tr, draft.completion_percent, draft.completion_needs_survey))
-    lines.append(
-        tr._("Programme (for the funder's report): {name}", name=escape(draft.programme or "—"))
-    )
-    return "\n".join(lines)
-
-
 async def ask(update: Update, tr: Translator, wizard: Wizard) -> None:
     if wizard.step is Step.PREVIEW:
         rows = [
-            [(tr._("✅ Publish"), "nw:publish"), (tr._("💾 Save as draft"), "nw:draft")],
-            [(tr._("✖ Cancel"), "nw:cancel")],
+            [(tr._("✅ Publish"), Publish()), (tr._("💾 Save as draft"), SaveDraft())],
+            [(tr._("✖ Cancel"), Discard())],
         ]
         await say(update, preview_text(tr, wizard), rows)
         return
@@ -137,13 +93,12 @@ async def new_event(update: Update, context: Context) -> None:
         await say(
             update,
             tr._("You have an unfinished training; let's continue."),
-            [[(tr._("Start over"), "nw:restart")]],
+            [[(tr._("Start over"), Restart())]],
         )
     await ask(update, tr, wizard)
 
 
-@guarded
-async def restart(update: Update, context: Context) -> None:
+async def restart(update: Update, context: Context, press: Restart) -> None:
     person, tr = await who(update, context)
     await drop_buttons(update)
     wizard = await wizard_service.begin(
@@ -177,23 +132,25 @@ async def typed(update: Update, context: Context) -> None:
     await ask(update, tr, wizard)
 
 
-@guarded
-async def pressed(update: Update, context: Context) -> None:
-    assert context.matches
+async def pressed(update: Update, context: Context, press: Choose) -> None:
     person, tr = await who(update, context)
-    step, choice = context.matches[0].group(1, 2)
     wizard = await wizard_service.choose(
-        context.runtime.db, person, Step(step), choice, context.runtime.clock()
+        context.runtime.db, person, press.step, press.choice, context.runtime.clock()
     )
     await drop_buttons(update)
     await ask(update, tr, wizard)
 
 
-@guarded
-async def save(update: Update, context: Context) -> None:
-    assert context.matches
+async def publish_new(update: Update, context: Context, press: Publish) -> None:
+    await save(update, context, publish=True)
+
+
+async def save_draft(update: Update, context: Context, press: SaveDraft) -> None:
+    await save(update, context, publish=False)
+
+
+async def save(update: Update, context: Context, *, publish: bool) -> None:
     person, tr = await who(update, context)
-    publish = context.matches[0].group(1) == "publish"
     runtime = context.runtime
     event_id = await wizard_service.finish(runtime.db, person, runtime.clock(), publish=publish)
     await drop_buttons(update)
@@ -203,7 +160,7 @@ async def save(update: Update, context: Context) -> None:
         if publish
         else tr._("💾 Saved as a draft; only you see it. Publish it from its card.")
     )
-    await say(update, text, [[(tr._("Open the card"), f"ev:{event_id}")]])
+    await say(update, text, [[(tr._("Open the card"), OpenCard(event_id))]])
 
 
 async def offer_to_continue(update: Update, context: Context) -> None:
@@ -227,14 +184,13 @@ async def offer_to_continue(update: Update, context: Context) -> None:
         )
     )
     rows = [
-        [(tr._("▶ Continue the training"), "nw:resume")],
-        [(tr._("✖ Discard it"), "nw:cancel")],
+        [(tr._("▶ Continue the training"), Resume())],
+        [(tr._("✖ Discard it"), Discard())],
     ]
     await say(update, text, rows)
 
 
-@guarded
-async def resume(update: Update, context: Context) -> None:
+async def resume(update: Update, context: Context, press: Resume) -> None:
     person, tr = await who(update, context)
     if await wizard_service.current(context.runtime.db, person) is None:
         raise wizard_service.Stale()
@@ -245,8 +201,7 @@ async def resume(update: Update, context: Context) -> None:
     await ask(update, tr, wizard)
 
 
-@guarded
-async def cancel(update: Update, context: Context) -> None:
+async def cancel(update: Update, context: Context, press: Discard) -> None:
     person, tr = await who(update, context)
     await wizard_service.discard(context.runtime.db, person)
     await drop_buttons(update)
@@ -265,11 +220,10 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         on_paused=offer_to_continue,
         own_buttons=("nw:",),
     )
-    steps = "|".join(step.value for step in Step)
     application.add_handler(CommandHandler("new_event", new_event))
-    application.add_handler(CallbackQueryHandler(restart, pattern=r"^nw:restart$"))
-    application.add_handler(CallbackQueryHandler(resume, pattern=r"^nw:resume$"))
-    choices = r"skip|yes|no|more|done|redo|keep|survey|p\d{1,3}"
-    application.add_handler(CallbackQueryHandler(pressed, pattern=rf"^nw:({steps}):({choices})$"))
-    application.add_handler(CallbackQueryHandler(save, pattern=r"^nw:(publish|draft)$"))
-    application.add_handler(CallbackQueryHandler(cancel, pattern=r"^nw:cancel$"))
+    on_press(application, Restart, restart)
+    on_press(application, Resume, resume)
+    on_press(application, Choose, pressed)
+    on_press(application, Publish, publish_new)
+    on_press(application, SaveDraft, save_draft)
+    on_press(application, Discard, cancel)

@@ -6,11 +6,12 @@ import json
 from html import escape
 
 from telegram import InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
+from bot.notices import tell_promoted
+from bot.screens.privacy import ForgetCancelled, ForgetConfirmed
 from bot.services import privacy
-from handlers.common import Context, drop_buttons, guarded, say, who
-from handlers.events import tell_promoted
+from handlers.common import Context, drop_buttons, guarded, on_press, say, who
 
 
 @guarded
@@ -90,12 +91,11 @@ async def forget_command(update: Update, context: Context) -> None:
             text,
         ]
     )
-    rows = [[(tr._("🗑 Yes, delete"), "fg:yes"), (tr._("No, keep it"), "fg:no")]]
+    rows = [[(tr._("🗑 Yes, delete"), ForgetConfirmed()), (tr._("No, keep it"), ForgetCancelled())]]
     await say(update, text, rows)
 
 
-@guarded
-async def forget_confirmed(update: Update, context: Context) -> None:
+async def forget_confirmed(update: Update, context: Context, press: ForgetConfirmed) -> None:
     person, tr = await who(update, context)
     await drop_buttons(update)
     runtime = context.runtime
@@ -105,8 +105,7 @@ async def forget_confirmed(update: Update, context: Context) -> None:
     await tell_promoted(context, forgotten.promoted)
 
 
-@guarded
-async def forget_cancelled(update: Update, context: Context) -> None:
+async def forget_cancelled(update: Update, context: Context, press: ForgetCancelled) -> None:
     _, tr = await who(update, context)
     await drop_buttons(update)
     await say(update, tr._("Nothing was deleted."))
@@ -116,5 +115,5 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("privacy", privacy_command))
     application.add_handler(CommandHandler("mydata", my_data))
     application.add_handler(CommandHandler("forget", forget_command))
-    application.add_handler(CallbackQueryHandler(forget_confirmed, pattern=r"^fg:yes$"))
-    application.add_handler(CallbackQueryHandler(forget_cancelled, pattern=r"^fg:no$"))
+    on_press(application, ForgetConfirmed, forget_confirmed)
+    on_press(application, ForgetCancelled, forget_cancelled)

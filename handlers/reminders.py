@@ -3,45 +3,35 @@ reminder screen for its staff (times, what is still to go out, cancelling one)."
 
 from __future__ import annotations
 
-import re
-from html import escape, unescape
+from html import escape
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.dispatch import Due, Outgoing, register_renderer, wake
 from bot.i18n import Translator
 from bot.runtime import Runtime
+from bot.screens.events import CalendarFile
+from bot.screens.keyboard import Row, packed
+from bot.screens.reminders import (
+    MAX_LISTED,
+    AskSkip,
+    MuteAll,
+    MuteEvent,
+    MuteFromReminder,
+    OffsetChange,
+    Offsets,
+    Skip,
+    StaffReminders,
+    offset_text,
+    offsets_text,
+    plain,
+    staff_buttons,
+)
 from bot.services import announcements, reminders
 from bot.services.errors import NotAllowed
 from bot.services.events import can_manage
-from handlers.common import Buttons, Context, guarded, say, who
-
-MAX_LISTED = 8
-
-
-def offset_text(tr: Translator, minutes: int) -> str:
-    """'24 hours', '3 days', '30 minutes'."""
-    if minutes % 1440 == 0 and minutes >= 2880:
-        return tr.ngettext("{count} day", "{count} days", minutes // 1440)
-    if minutes % 60 == 0:
-        return tr.ngettext("{count} hour", "{count} hours", minutes // 60)
-    return tr.ngettext("{count} minute", "{count} minutes", minutes)
-
-
-def offsets_text(tr: Translator, offsets: tuple[int, ...]) -> str:
-    if not offsets:
-        return tr._("none")
-    return ", ".join(offset_text(tr, m) for m in offsets)
-
-
-def plain(html_text: str, limit: int) -> str:
-    """A short plain-text glimpse of an HTML text, escaped again for showing."""
-    text = " ".join(unescape(re.sub(r"<[^>]+>", "", html_text)).split())
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return escape(text)
-
+from handlers.common import Context, guarded, on_press, say, who
 
 # -- the reminder itself (rendered by the dispatcher) ---------------------------------------
 
@@ -69,10 +59,10 @@ async def render_reminder(runtime: Runtime, due: Due, tr: Translator) -> Outgoin
     if event.online_url:
         lines.append(tr._("💻 Online: {url}", url=escape(event.online_url)))
     buttons = [
-        [(tr._("📆 Add to calendar"), f"ev:ics:{event.id}")],
-        [(tr._("🔕 No more reminders for this training"), f"st:m:{event.id}")],
+        [(tr._("📆 Add to calendar"), CalendarFile(event.id))],
+        [(tr._("🔕 No more reminders for this training"), MuteFromReminder(event.id))],
     ]
-    return Outgoing("\n".join(lines), buttons)
+    return Outgoing("\n".join(lines), packed(buttons))
 
 
 # -- participants: /settings -------------------------------------------------------------------
@@ -92,13 +82,13 @@ async def show_settings(update: Update, context: Context, *, edit: bool) -> None
         ),
         "",
     ]
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[Row] = []
     if found.all_muted:
         lines.append(tr._("🔕 Automatic reminders are off for all trainings."))
-        rows.append([(tr._("🔔 Turn reminders on"), "st:a:0")])
+        rows.append([(tr._("🔔 Turn reminders on"), MuteAll(False))])
     else:
         lines.append(tr._("🔔 Automatic reminders are on."))
-        rows.append([(tr._("🔕 Turn off all reminders"), "st:a:1")])
+        rows.append([(tr._("🔕 Turn off all reminders"), MuteAll(True))])
         for item in found.events[:MAX_LISTED]:
             when = tr.short_date(item.starts_at) if item.starts_at else "—"
             mark = "🔕" if item.muted else "🔔"
@@ -108,7 +98,7 @@ async def show_settings(update: Update, context: Context, *, edit: bool) -> None
                 [
                     (
                         label.format(title=item.title[:30]),
-                        f"st:e:{item.event_id}:{0 if item.muted else 1}",
+                        MuteEvent(item.event_id, not item.muted),
                     )
                 ]
             )
@@ -120,25 +110,27 @@ async def settings_command(update: Update, context: Context) -> None:
     await show_settings(update, context, edit=False)
 
 
-@guarded
-async def toggle(update: Update, context: Context) -> None:
-    """A switch on the /settings screen."""
-    assert context.matches
-    match = context.matches[0]
+async def toggle_all(update: Update, context: Context, press: MuteAll) -> None:
+    """The switch for every training on the /settings screen."""
+    await toggle(update, context, reminders.ALL_EVENTS, press.muted)
+
+
+async def toggle_event(update: Update, context: Context, press: MuteEvent) -> None:
+    """A training's switch on the /settings screen."""
+    await toggle(update, context, press.event_id, press.muted)
+
+
+async def toggle(update: Update, context: Context, event_id: int, muted: bool) -> None:
     person, tr = await who(update, context)
-    event_id = reminders.ALL_EVENTS if match.group(1) == "a" else int(match.group(2))
-    muted = match.group(3) == "1"
     await reminders.set_muted(context.runtime.db, person, event_id, muted, context.runtime.clock())
     context.toast = tr._("Reminders off.") if muted else tr._("Reminders on.")
     await show_settings(update, context, edit=True)
 
 
-@guarded
-async def mute_from_reminder(update: Update, context: Context) -> None:
+async def mute_from_reminder(update: Update, context: Context, press: MuteFromReminder) -> None:
     """The button under a reminder: no more reminders for that training."""
-    assert context.matches
     person, tr = await who(update, context)
-    event_id = int(context.matches[0].group(1))
+    event_id = press.event_id
     await reminders.set_muted(context.runtime.db, person, event_id, True, context.runtime.clock())
     await say(
         update,
@@ -150,39 +142,6 @@ async def mute_from_reminder(update: Update, context: Context) -> None:
 
 
 # -- staff: the event's reminders and announcements ------------------------------------------------
-
-
-def staff_buttons(
-    tr: Translator,
-    overview: reminders.Overview,
-    scheduled: list[announcements.AnnouncementView],
-    manage: bool,
-) -> Buttons:
-    event = overview.event
-    rows: list[list[tuple[str, str]]] = []
-    for item in scheduled[:MAX_LISTED]:
-        rows.append(
-            [
-                (
-                    f"📣 {tr.short_date(item.due_at)} {tr.time(item.due_at)}: "
-                    f"{unescape(re.sub(r'<[^>]+>', '', item.text))[:25]}",
-                    f"an:v:{item.id}",
-                )
-            ]
-        )
-    if manage:
-        for planned in overview.planned[:MAX_LISTED]:
-            start = planned.session.starts_at
-            label = tr._(
-                "✖ {when}, {offset} before",
-                when=f"{tr.short_date(start)} {tr.time(start)}",
-                offset=offset_text(tr, planned.offset),
-            )
-            rows.append([(label, f"rx:{planned.session.id}:{planned.offset}")])
-        rows.append([(tr._("⏰ Reminder times"), f"ro:{event.id}")])
-    rows.append([(tr._("📣 New announcement"), f"an:e:{event.id}")])
-    rows.append([(tr._("◀ Back"), f"ea:{event.id}")])
-    return rows
 
 
 async def show_staff_screen(update: Update, context: Context, event_id: int) -> None:
@@ -231,10 +190,8 @@ async def show_staff_screen(update: Update, context: Context, event_id: int) -> 
     await say(update, "\n".join(lines), staff_buttons(tr, overview, scheduled, manage), edit=True)
 
 
-@guarded
-async def staff_screen(update: Update, context: Context) -> None:
-    assert context.matches
-    await show_staff_screen(update, context, int(context.matches[0].group(1)))
+async def staff_screen(update: Update, context: Context, press: StaffReminders) -> None:
+    await show_staff_screen(update, context, press.event_id)
 
 
 async def show_offsets(update: Update, context: Context, event_id: int) -> None:
@@ -258,50 +215,46 @@ async def show_offsets(update: Update, context: Context, event_id: int) -> None:
     buttons = [
         (
             ("✅ " if minutes in settings.offsets else "➕ ") + offset_text(tr, minutes),
-            f"ro:{event_id}:{'r' if minutes in settings.offsets else 'a'}:{minutes}",
+            Offsets(
+                event_id,
+                OffsetChange.REMOVE if minutes in settings.offsets else OffsetChange.ADD,
+                minutes,
+            ),
         )
         for minutes in reminders.PRESETS
     ]
     extra = [m for m in settings.offsets if m not in reminders.PRESETS]
-    buttons += [("✅ " + offset_text(tr, m), f"ro:{event_id}:r:{m}") for m in extra]
-    rows: list[list[tuple[str, str]]] = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    buttons += [
+        ("✅ " + offset_text(tr, m), Offsets(event_id, OffsetChange.REMOVE, m)) for m in extra
+    ]
+    rows: list[Row] = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     if settings.custom:
-        rows.append([(tr._("↩ Back to the default"), f"ro:{event_id}:d")])
-    rows.append([(tr._("◀ Back"), f"rm:{event_id}")])
+        rows.append([(tr._("↩ Back to the default"), Offsets(event_id, OffsetChange.DEFAULT))])
+    rows.append([(tr._("◀ Back"), StaffReminders(event_id))])
     await say(update, "\n".join(lines), rows, edit=True)
 
 
-@guarded
-async def offsets_screen(update: Update, context: Context) -> None:
-    assert context.matches
-    await show_offsets(update, context, int(context.matches[0].group(1)))
+async def offsets_screen(update: Update, context: Context, press: Offsets) -> None:
+    """The event's reminder times; a button with a change makes it first."""
+    if press.change is not None:
+        person, _ = await who(update, context)
+        change, minutes = press.change, press.minutes
+        await reminders.change_offsets(
+            context.runtime.db,
+            person,
+            press.event_id,
+            context.runtime.clock(),
+            add=minutes if change is OffsetChange.ADD else None,
+            remove=minutes if change is OffsetChange.REMOVE else None,
+            reset=change is OffsetChange.DEFAULT,
+        )
+        wake(context.application)
+    await show_offsets(update, context, press.event_id)
 
 
-@guarded
-async def change_offset(update: Update, context: Context) -> None:
-    assert context.matches
-    match = context.matches[0]
-    person, _ = await who(update, context)
-    event_id, action = int(match.group(1)), match.group(2)
-    minutes = int(match.group(3)) if match.group(3) else None
-    await reminders.change_offsets(
-        context.runtime.db,
-        person,
-        event_id,
-        context.runtime.clock(),
-        add=minutes if action == "a" else None,
-        remove=minutes if action == "r" else None,
-        reset=action == "d",
-    )
-    wake(context.application)
-    await show_offsets(update, context, event_id)
-
-
-@guarded
-async def ask_skip(update: Update, context: Context) -> None:
-    assert context.matches
+async def ask_skip(update: Update, context: Context, press: AskSkip) -> None:
     person, tr = await who(update, context)
-    session_id, offset = int(context.matches[0].group(1)), int(context.matches[0].group(2))
+    session_id, offset = press.session_id, press.offset
     event, planned = await reminders.planned_one(
         context.runtime.db, person, session_id, offset, context.runtime.clock()
     )
@@ -315,18 +268,16 @@ async def ask_skip(update: Update, context: Context) -> None:
     )
     rows = [
         [
-            (tr._("✖ Yes, cancel it"), f"rxc:{session_id}:{offset}"),
-            (tr._("◀ Back"), f"rm:{event_id}"),
+            (tr._("✖ Yes, cancel it"), Skip(session_id, offset)),
+            (tr._("◀ Back"), StaffReminders(event_id)),
         ]
     ]
     await say(update, text, rows, edit=True)
 
 
-@guarded
-async def skip(update: Update, context: Context) -> None:
-    assert context.matches
+async def skip(update: Update, context: Context, press: Skip) -> None:
     person, tr = await who(update, context)
-    session_id, offset = int(context.matches[0].group(1)), int(context.matches[0].group(2))
+    session_id, offset = press.session_id, press.offset
     event = await reminders.skip(
         context.runtime.db, person, session_id, offset, context.runtime.clock()
     )
@@ -337,14 +288,10 @@ async def skip(update: Update, context: Context) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     register_renderer(reminders.KIND, render_reminder)
     application.add_handler(CommandHandler("settings", settings_command))
-    application.add_handler(
-        CallbackQueryHandler(toggle, pattern=r"^st:(a|e):(?:(\d{1,9}):)?([01])$")
-    )
-    application.add_handler(CallbackQueryHandler(mute_from_reminder, pattern=r"^st:m:(\d{1,9})$"))
-    application.add_handler(CallbackQueryHandler(staff_screen, pattern=r"^rm:(\d{1,9})$"))
-    application.add_handler(CallbackQueryHandler(offsets_screen, pattern=r"^ro:(\d{1,9})$"))
-    application.add_handler(
-        CallbackQueryHandler(change_offset, pattern=r"^ro:(\d{1,9}):(a|r|d)(?::(\d{1,5}))?$")
-    )
-    application.add_handler(CallbackQueryHandler(ask_skip, pattern=r"^rx:(\d{1,9}):(\d{1,5})$"))
-    application.add_handler(CallbackQueryHandler(skip, pattern=r"^rxc:(\d{1,9}):(\d{1,5})$"))
+    on_press(application, MuteAll, toggle_all)
+    on_press(application, MuteEvent, toggle_event)
+    on_press(application, MuteFromReminder, mute_from_reminder)
+    on_press(application, StaffReminders, staff_screen)
+    on_press(application, Offsets, offsets_screen)
+    on_press(application, AskSkip, ask_skip)
+    on_press(application, Skip, skip)

@@ -6,16 +6,19 @@ from __future__ import annotations
 from html import escape
 
 from telegram import InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot.i18n import Translator
+from bot.screens.event_staff import Manage
+from bot.screens.events import hours_text, status_text
+from bot.screens.keyboard import page_row
 from bot.screens.onboarding import municipality_name
+from bot.screens.reports import Export, ExportFormat, MunicipalitySummary, Registrants, count_line
 from bot.services import reports
 from bot.services.exports import Table, csv_bytes, csv_style, xlsx_bytes
-from bot.services.reports import ExportData, MunicipalityCount, Registrant
-from handlers.common import Context, guarded, say, who
-from handlers.events import hours_text, status_text
-from handlers.paging import navigation, shorten
+from bot.services.reports import ExportData, Registrant
+from handlers.common import Context, on_press, say, who
+from handlers.paging import shorten
 
 # Long names and workplaces are cut in the chat list (the file has them in full), so a
 # page of LIST_PAGE people always stays well under Telegram's 4,096 characters.
@@ -33,14 +36,12 @@ def registrant_line(tr: Translator, number: int, person: Registrant) -> str:
     )
 
 
-@guarded
-async def registrant_list(update: Update, context: Context) -> None:
-    assert context.matches
+async def registrant_list(update: Update, context: Context, press: Registrants) -> None:
     person, tr = await who(update, context)
-    event_id, page = int(context.matches[0].group(1)), int(context.matches[0].group(2))
+    event_id, page = press.event_id, press.page
     found = await reports.registrants_page(context.runtime.db, person, event_id, page)
     event = found.event
-    back = [(tr._("◀ Back"), f"ea:{event.id}")]
+    back = [(tr._("◀ Back"), Manage(event.id))]
     if not found.total:
         await say(update, tr._("Nobody has registered yet."), [back], edit=True)
         return
@@ -58,8 +59,8 @@ async def registrant_list(update: Update, context: Context) -> None:
     rows = [
         row
         for row in (
-            navigation(f"el:{event.id}:", found.page, found.pages),
-            [(tr._("📄 Full list (CSV)"), f"ex:{event.id}:csv")],
+            page_row(lambda n: Registrants(event.id, n), found.page, found.pages),
+            [(tr._("📄 Full list (CSV)"), Export(event.id, ExportFormat.CSV))],
             back,
         )
         if row
@@ -67,24 +68,12 @@ async def registrant_list(update: Update, context: Context) -> None:
     await say(update, "\n".join(lines), rows, edit=True)
 
 
-def count_line(tr: Translator, label: str, counts: MunicipalityCount) -> str:
-    return tr._(
-        "{name}: {confirmed} registered, {waiting} waiting, {pending} to approve, "
-        "{attended} attended",
-        name=label,
-        confirmed=counts.confirmed,
-        waiting=counts.waiting,
-        pending=counts.pending,
-        attended=counts.attended,
-    )
-
-
-@guarded
-async def municipality_summary(update: Update, context: Context) -> None:
-    assert context.matches
+async def municipality_summary(
+    update: Update, context: Context, press: MunicipalitySummary
+) -> None:
     person, tr = await who(update, context)
-    found = await reports.summary(context.runtime.db, person, int(context.matches[0].group(1)))
-    back = [[(tr._("◀ Back"), f"ea:{found.event.id}")]]
+    found = await reports.summary(context.runtime.db, person, press.event_id)
+    back = [[(tr._("◀ Back"), Manage(found.event.id))]]
     if not found.rows:
         await say(update, tr._("Nobody has registered yet."), back, edit=True)
         return
@@ -135,11 +124,9 @@ def export_table(tr: Translator, data: ExportData) -> Table:
     return Table(tr._("Registrants"), headers, rows)
 
 
-@guarded
-async def export(update: Update, context: Context) -> None:
-    assert context.matches
+async def export(update: Update, context: Context, press: Export) -> None:
     person, tr = await who(update, context)
-    event_id, kind = int(context.matches[0].group(1)), context.matches[0].group(2)
+    event_id, kind = press.event_id, press.format.value
     data = await reports.export_data(context.runtime.db, person, event_id)
     table = export_table(tr, data)
     content = csv_bytes(table, csv_style(tr.language)) if kind == "csv" else xlsx_bytes(table)
@@ -158,8 +145,6 @@ async def export(update: Update, context: Context) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(
-        CallbackQueryHandler(registrant_list, pattern=r"^el:(\d{1,9}):(\d{1,4})$")
-    )
-    application.add_handler(CallbackQueryHandler(municipality_summary, pattern=r"^es:(\d{1,9})$"))
-    application.add_handler(CallbackQueryHandler(export, pattern=r"^ex:(\d{1,9}):(csv|xlsx)$"))
+    on_press(application, Registrants, registrant_list)
+    on_press(application, MunicipalitySummary, municipality_summary)
+    on_press(application, Export, export)

@@ -9,6 +9,9 @@ import typing
 
 import handlers  # noqa: F401  (imports every feature, which declares its buttons)
 from bot.buttons import MAX_BYTES, REGISTRY, Button, parse_any
+from bot.screens.edit_event import FIELD_LABELS, Field
+from bot.screens.events import CataloguePage, OpenCard
+from bot.screens.keyboard import Noop, keyboard, markup, page_row
 
 
 def _largest(kind: type[Button]) -> Button:
@@ -44,3 +47,28 @@ def test_every_button_packs_within_the_limit_and_parses_back_to_itself_alone() -
 def test_forged_data_parses_to_nothing() -> None:
     for data in ["", "ev:", "ev:-1", "ev:1:2", "ev:1234567890", "ev:x", "zz:1", "ev:1\n"]:
         assert parse_any(data) is None, data
+
+
+def test_the_keyboard_packs_typed_buttons_and_makes_links() -> None:
+    built = keyboard([[("Card", OpenCard(7)), ("Site", "url:https://example.org")], [("Raw", "x")]])
+    card, site = built.inline_keyboard[0]
+    assert card.callback_data == "ev:7" and card.url is None
+    assert site.url == "https://example.org" and site.callback_data is None
+    assert built.inline_keyboard[1][0].callback_data == "x"
+    assert markup([]) is None
+
+
+def test_page_row_offers_only_the_pages_that_exist() -> None:
+    assert page_row(CataloguePage, 0, 1) == []
+    assert page_row(CataloguePage, 0, 3) == [("1/3", Noop()), ("▶", CataloguePage(1))]
+    assert page_row(CataloguePage, 2, 3) == [("◀", CataloguePage(1)), ("3/3", Noop())]
+    middle = page_row(CataloguePage, 1, 3)
+    assert [data.pack() for _, data in middle if isinstance(data, Button)] == [
+        "evp:0",
+        "noop",
+        "evp:2",
+    ]
+
+
+def test_every_editable_field_has_a_button_and_every_button_a_field() -> None:
+    assert list(FIELD_LABELS) == [field.value for field in Field]
