@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import N_, Translator
+from bot.screens import new_event as wizard
 from bot.services import certificates
 from bot.services import event_wizard as wizard_service
 from bot.services.errors import InvalidInput
@@ -263,7 +264,14 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         survives_commands=True,
         own_commands=frozenset({"new_event"}),
         on_paused=offer_to_continue,
-        own_buttons=("nw:",),
+        own_buttons=(
+            wizard.Restart,
+            wizard.Resume,
+            wizard.Choose,
+            wizard.Publish,
+            wizard.SaveDraft,
+            wizard.Discard,
+        ),
     )
     steps = "|".join(step.value for step in Step)
     application.add_handler(CommandHandler("new_event", new_event))
