@@ -6,10 +6,9 @@ from collections.abc import Callable
 
 from bot.buttons import Button
 from bot.screens.keyboard import Data, Noop, page_row
+from bot.screens.text import shorten
 
-
-def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+__all__ = ["navigation", "shorten"]
 
 
 def navigation(
