@@ -8,6 +8,7 @@ from html import escape
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.screens.privacy import ForgetCancelled, ForgetConfirmed
 from bot.services import privacy
 from handlers.common import Context, drop_buttons, guarded, say, who
 from handlers.events import tell_promoted
@@ -90,7 +91,7 @@ async def forget_command(update: Update, context: Context) -> None:
             text,
         ]
     )
-    rows = [[(tr._("🗑 Yes, delete"), "fg:yes"), (tr._("No, keep it"), "fg:no")]]
+    rows = [[(tr._("🗑 Yes, delete"), ForgetConfirmed()), (tr._("No, keep it"), ForgetCancelled())]]
     await say(update, text, rows)
 
 

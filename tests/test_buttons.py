@@ -9,6 +9,7 @@ import typing
 
 import handlers  # noqa: F401  (imports every feature, which declares its buttons)
 from bot.buttons import MAX_BYTES, REGISTRY, Button, parse_any
+from bot.screens.menu import HelpButton, Item, MenuButton
 
 
 def _largest(kind: type[Button]) -> Button:
@@ -44,3 +45,49 @@ def test_every_button_packs_within_the_limit_and_parses_back_to_itself_alone() -
 def test_forged_data_parses_to_nothing() -> None:
     for data in ["", "ev:", "ev:-1", "ev:1:2", "ev:1234567890", "ev:x", "zz:1", "ev:1\n"]:
         assert parse_any(data) is None, data
+
+
+def test_only_onboarding_language_privacy_help_and_page_numbers_work_before_onboarding() -> None:
+    """A newcomer can choose a language, agree, name a municipality, skip the workplace,
+    ask for help, delete their data or tap a page number; every other button waits until
+    onboarding is finished (handlers/dialogs.py)."""
+    open_before = sorted(kind.prefix for kind in REGISTRY.values() if kind.before_onboarding)
+    assert open_before == [
+        "fg:no",
+        "fg:yes",
+        "lang",
+        "menu:help",
+        "mun",
+        "munp",
+        "noop",
+        "ob:agree",
+        "ob:skip",
+        "ob:tgname",
+    ]
+
+
+def test_a_menu_button_names_the_command_it_runs() -> None:
+    assert [MenuButton(item).pack() for item in Item] == [
+        "menu:home",
+        "menu:events",
+        "menu:my",
+        "menu:profile",
+        "menu:privacy",
+        "menu:faq",
+        "menu:users",
+        "menu:audit",
+        "menu:questions",
+    ]
+    assert {item.command for item in Item} == {
+        "start",
+        "events",
+        "my",
+        "profile",
+        "privacy",
+        "faq",
+        "users",
+        "audit",
+        "questions",
+    }
+    assert parse_any("menu:help") == HelpButton()
+    assert parse_any("menu:verify") is None
