@@ -16,10 +16,10 @@ from bot.i18n import Translator
 from bot.pipeline import install
 from bot.retention import start_retention
 from bot.runtime import RUNTIME_KEY, Runtime
+from bot.screens.menu import public_commands
 from bot.services import faq, reminders
 from bot.survey_jobs import start_survey_planner
 from handlers.common import Context
-from handlers.menu import public_commands
 from storage.db import describe
 
 log = logging.getLogger(__name__)

@@ -67,5 +67,6 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
         funder_report,
     ):
         module.register(application)
+    faq.register_search(application)  # typed text nobody else took: searched in the FAQ
     fallback.register(application)  # last: it takes whatever nobody else did
     application.add_error_handler(on_error)

@@ -14,15 +14,22 @@ from typing import Any, TypeVar
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackContext, CallbackQueryHandler, ExtBot
+from telegram.ext import (
+    Application,
+    CallbackContext,
+    CallbackQueryHandler,
+    CommandHandler,
+    ExtBot,
+)
 
 from bot.buttons import Button
 from bot.config import Language
 from bot.i18n import Translator, pick_language, translator_for
 from bot.runtime import Runtime, get_runtime
 from bot.screens import keyboard as keyboards
+from bot.screens.menu import main_menu
 from bot.screens.refusals import explain
-from bot.services.errors import ServiceError
+from bot.services.errors import ServiceError, Stale
 from bot.services.users import Person, Profile, identify
 
 log = logging.getLogger(__name__)
@@ -174,6 +181,44 @@ def deep_links(application: Application[Any, Any, Any, Any, Any, Any]) -> dict[s
     return application.bot_data.setdefault("deep_links", {})
 
 
+async def open_deep_link(update: Update, context: Context, payload: str) -> None:
+    """t.me/<bot>?start=<prefix>_<argument>: the feature that registered the prefix."""
+    prefix, _, argument = payload.partition("_")
+    handler = deep_links(context.application).get(prefix)
+    if handler is None:
+        person, tr = await who(update, context)
+        await say(update, tr._("That link is not valid any more."))
+        await say(update, *main_menu(person, tr))
+        return
+    await handler(update, context, argument)
+
+
+Resume = Callable[[Update, Context, str | None], Awaitable[None]]
+ONBOARDING_KEY = "onboarding"
+
+
+def on_onboarding(application: Application[Any, Any, Any, Any, Any, Any], resume: Resume) -> None:
+    """Register how onboarding starts or continues (handlers/onboarding.py does)."""
+    application.bot_data[ONBOARDING_KEY] = resume
+
+
+async def resume_onboarding(update: Update, context: Context, payload: str | None = None) -> None:
+    """Start onboarding, or continue it at the step where the person stopped; `payload` is
+    a /start deep link to open once it is finished."""
+    resume: Resume = context.application.bot_data[ONBOARDING_KEY]
+    await resume(update, context, payload)
+
+
+async def run_command(update: Update, context: Context, name: str) -> None:
+    """Do what /`name` does (for a button that stands for a command), without arguments."""
+    for group in context.application.handlers.values():
+        for handler in group:
+            if isinstance(handler, CommandHandler) and name in handler.commands:
+                await handler.callback(update, context)
+                return
+    raise Stale()
+
+
 P = TypeVar("P", bound=Button)
 
 
@@ -207,7 +252,7 @@ class InputRoute:
     survives_commands: bool
     own_commands: frozenset[str] = frozenset()
     on_paused: Handler | None = None
-    own_buttons: tuple[str, ...] = ()
+    own_buttons: tuple[type[Button], ...] = ()
 
 
 def input_routes(application: Application[Any, Any, Any, Any, Any, Any]) -> dict[str, InputRoute]:
@@ -224,12 +269,12 @@ def on_input(
     survives_commands: bool = False,
     own_commands: frozenset[str] = frozenset(),
     on_paused: Handler | None = None,
-    own_buttons: tuple[str, ...] = (),
+    own_buttons: tuple[type[Button], ...] = (),
 ) -> None:
     """Send messages to `handler` while the user's dialog is `name`. A command closes the
     dialog unless it `survives_commands` (a long wizard the user resumes later): then a
-    command other than `own_commands`, or a button whose data does not start with one of
-    `own_buttons`, pauses it, and text while it is paused goes to `on_paused` (which
+    command other than `own_commands`, or a button of a kind not in `own_buttons`,
+    pauses it, and text while it is paused goes to `on_paused` (which
     offers to continue) instead of being taken as an answer."""
     input_routes(application)[name] = InputRoute(
         handler, ttl, survives_commands, own_commands, on_paused, own_buttons

@@ -10,17 +10,24 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
+from bot.buttons import parse_any
 from bot.services import dialogs
 from bot.services.dialogs import ONBOARDING
 from bot.services.faq_questions import SEARCHED
-from handlers.common import DEFAULT_INPUT_TTL, Context, input_routes, is_private, say, who
-from handlers.onboarding import resume
+from handlers.common import (
+    DEFAULT_INPUT_TTL,
+    Context,
+    input_routes,
+    is_private,
+    resume_onboarding,
+    say,
+    who,
+)
 
 DIALOG_GROUP = -1
 # Commands that work before onboarding is finished.
 OPEN_COMMANDS = frozenset({"start", "help", "privacy", "mydata", "forget", "verify"})
-# Buttons that work before onboarding is finished.
-OPEN_BUTTONS = ("lang:", "ob:", "mun:", "munp:", "fg:", "menu:help", "noop")
+# Buttons that work before onboarding is finished are declared `before_onboarding`.
 
 
 def command_of(text: str) -> str | None:
@@ -58,7 +65,7 @@ async def route(update: Update, context: Context) -> None:
     if command is not None:
         if not person.onboarded and command not in OPEN_COMMANDS:
             await say(update, tr._("Let's finish setting up your profile first."))
-            await resume(update, context)
+            await resume_onboarding(update, context)
             raise ApplicationHandlerStop
         return
     route = input_routes(context.application).get(dialog.name) if dialog else None
@@ -69,7 +76,7 @@ async def route(update: Update, context: Context) -> None:
             await route.handler(update, context)
         raise ApplicationHandlerStop
     if not person.onboarded:
-        await resume(update, context)
+        await resume_onboarding(update, context)
         raise ApplicationHandlerStop
 
 
@@ -88,7 +95,8 @@ async def cancel(update: Update, context: Context) -> None:
 async def _route_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
-    if (query.data or "").startswith(OPEN_BUTTONS):
+    pressed = parse_any(query.data)
+    if pressed is not None and pressed.before_onboarding:
         return
     person, tr = await who(update, context)
     if not person.onboarded:
@@ -102,7 +110,7 @@ async def _route_button(update: Update, context: Context) -> None:
         and route is not None
         and route.survives_commands
         and not dialog.data.get(dialogs.PAUSED)
-        and not (query.data or "").startswith(route.own_buttons or ("\0",))
+        and not isinstance(pressed, route.own_buttons)
     ):
         # Gone to another part of the bot: keep the wizard, but not for the next text.
         await dialogs.set_paused(context.runtime.db, person.id, dialog.name, True)

@@ -1,5 +1,6 @@
-"""Anything no other handler took: a typed text is looked up in the FAQ; anything else gets
-a pointer to /help, or "this button is no longer valid"."""
+"""Anything no other handler took: a command or message gets a pointer to /help, a button
+"this button is no longer valid". (A typed text is looked up in the FAQ just before these:
+handlers/faq.py register_search.)"""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.common import Context, who
-from handlers.faq import plain_question
+from bot.screens.keyboard import Noop
+from handlers.common import Context, on_press, who
 
 EMPTY_GROUP = -100
 
@@ -45,10 +46,9 @@ async def empty_button(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
-async def noop_button(update: Update, context: Context) -> None:
-    """Buttons that only show information, such as a page number."""
-    context.answered = True
-    await update.callback_query.answer()
+async def noop_button(update: Update, context: Context, press: Noop) -> None:
+    """Buttons that only show information, such as a page number: the press is answered
+    and nothing else happens."""
 
 
 def register_first(application: Application) -> None:  # type: ignore[type-arg]
@@ -62,12 +62,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     """Register last: in group 0 these answer only what no earlier handler took."""
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
-    # A question typed when no dialog waits for input: the best FAQ answers.
-    application.add_handler(
-        MessageHandler(private & filters.TEXT & ~filters.COMMAND, plain_question)
-    )
     application.add_handler(
         MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, stray_message)
     )
-    application.add_handler(CallbackQueryHandler(noop_button, pattern=r"^noop$"))
+    on_press(application, Noop, noop_button)
     application.add_handler(CallbackQueryHandler(stale_button))

@@ -218,7 +218,14 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         survives_commands=True,
         own_commands=frozenset({"new_event"}),
         on_paused=offer_to_continue,
-        own_buttons=("nw:",),
+        own_buttons=(
+            Restart,
+            Resume,
+            Choose,
+            Publish,
+            SaveDraft,
+            Discard,
+        ),
     )
     application.add_handler(CommandHandler("new_event", new_event))
     on_press(application, Restart, restart)

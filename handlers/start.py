@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
-from handlers import admin, events, faq, faq_staff, privacy
-from handlers import profile as profile_screen
-from handlers.common import Context, guarded, say, who
-from handlers.menu import help_text, show_menu
-from handlers.onboarding import open_deep_link, resume
+from bot.screens.menu import HelpButton, MenuButton, help_text, main_menu
+from handlers.common import (
+    Context,
+    guarded,
+    on_press,
+    open_deep_link,
+    resume_onboarding,
+    run_command,
+    say,
+    who,
+)
 
 
 @guarded
@@ -19,11 +25,11 @@ async def start(update: Update, context: Context) -> None:
     if payload and payload.startswith("verify_"):  # checking a certificate needs no profile
         await open_deep_link(update, context, payload)
     elif not person.onboarded:
-        await resume(update, context, payload)
+        await resume_onboarding(update, context, payload)
     elif payload:
         await open_deep_link(update, context, payload)
     else:
-        await show_menu(update, person, tr)
+        await say(update, *main_menu(person, tr))
 
 
 @guarded
@@ -32,28 +38,17 @@ async def show_help(update: Update, context: Context) -> None:
     await say(update, help_text(person if person.onboarded else None, tr))
 
 
-MENU_ACTIONS = {
-    "home": start,
-    "help": show_help,
-    "events": events.events_command,
-    "my": events.my_command,
-    "profile": profile_screen.profile_command,
-    "privacy": privacy.privacy_command,
-    "users": admin.users_command,
-    "audit": admin.audit_command,
-    "faq": faq.faq_command,
-    "questions": faq_staff.questions_command,
-}
+async def help_button(update: Update, context: Context, press: HelpButton) -> None:
+    await show_help(update, context)
 
 
-@guarded
-async def menu_button(update: Update, context: Context) -> None:
-    key = context.matches[0].group(1) if context.matches else ""
-    await MENU_ACTIONS[key](update, context)
+async def menu_button(update: Update, context: Context, press: MenuButton) -> None:
+    """A main menu button shows what its command shows."""
+    await run_command(update, context, press.item.command)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", show_help))
-    keys = "|".join(MENU_ACTIONS)
-    application.add_handler(CallbackQueryHandler(menu_button, pattern=rf"^menu:({keys})$"))
+    on_press(application, HelpButton, help_button)
+    on_press(application, MenuButton, menu_button)

@@ -100,6 +100,9 @@ class Database(async_sessionmaker[AsyncSession]):
         self._sqlite = engine.dialect.name == "sqlite"
         self._writers = asyncio.Lock()
         self.engine = engine
+        # What services derive from the database and keep between calls (the FAQ's
+        # search index), by name: one per Database, so per application, never shared.
+        self.derived: dict[str, Any] = {}
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncSession]:  # type: ignore[override]

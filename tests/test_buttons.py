@@ -12,6 +12,7 @@ from bot.buttons import MAX_BYTES, REGISTRY, Button, parse_any
 from bot.screens.edit_event import FIELD_LABELS, Field
 from bot.screens.events import CataloguePage, OpenCard
 from bot.screens.keyboard import Noop, keyboard, markup, page_row
+from bot.screens.menu import HelpButton, Item, MenuButton
 
 
 def _largest(kind: type[Button]) -> Button:
@@ -72,3 +73,49 @@ def test_page_row_offers_only_the_pages_that_exist() -> None:
 
 def test_every_editable_field_has_a_button_and_every_button_a_field() -> None:
     assert list(FIELD_LABELS) == [field.value for field in Field]
+
+
+def test_only_onboarding_language_privacy_help_and_page_numbers_work_before_onboarding() -> None:
+    """A newcomer can choose a language, agree, name a municipality, skip the workplace,
+    ask for help, delete their data or tap a page number; every other button waits until
+    onboarding is finished (handlers/dialogs.py)."""
+    open_before = sorted(kind.prefix for kind in REGISTRY.values() if kind.before_onboarding)
+    assert open_before == [
+        "fg:no",
+        "fg:yes",
+        "lang",
+        "menu:help",
+        "mun",
+        "munp",
+        "noop",
+        "ob:agree",
+        "ob:skip",
+        "ob:tgname",
+    ]
+
+
+def test_a_menu_button_names_the_command_it_runs() -> None:
+    assert [MenuButton(item).pack() for item in Item] == [
+        "menu:home",
+        "menu:events",
+        "menu:my",
+        "menu:profile",
+        "menu:privacy",
+        "menu:faq",
+        "menu:users",
+        "menu:audit",
+        "menu:questions",
+    ]
+    assert {item.command for item in Item} == {
+        "start",
+        "events",
+        "my",
+        "profile",
+        "privacy",
+        "faq",
+        "users",
+        "audit",
+        "questions",
+    }
+    assert parse_any("menu:help") == HelpButton()
+    assert parse_any("menu:verify") is None

@@ -71,6 +71,27 @@ async def test_municipality_from_the_paginated_list_and_skipped_workplace(
     assert row is not None and row.municipality == "jelgava" and row.workplace is None
 
 
+async def test_a_forged_page_of_the_municipality_list_shows_the_last_page(
+    sandbox: Sandbox,
+) -> None:
+    user = sandbox.user(203, "Līga", language_code="en")
+    await user.send("/start")
+    await user.press("English")
+    await user.press("I agree")
+    await user.send("Līga Liepa")
+    await user.press_data("munp:999999")
+    labels = [
+        b["text"] for row in user.last_message()["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    assert "5/5" in labels and "◀" in labels and "▶" not in labels
+    replies = await user.press("◀")
+    assert replies.alert is None
+    labels = [
+        b["text"] for row in user.last_message()["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    assert "4/5" in labels
+
+
 async def test_drop_out_and_resume_after_a_restart(sandbox: Sandbox) -> None:
     user = sandbox.user(203, "Ilze", language_code="en")
     await user.send("/start")

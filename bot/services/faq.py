@@ -26,7 +26,7 @@ from bot.services.errors import InvalidInput, NotFound, Stale
 from bot.services.faq_search import Document, SearchIndex, has_words
 from bot.services.municipalities import fold
 from bot.services.users import Person
-from storage.db import insert
+from storage.db import Database, insert
 from storage.models import (
     FaqEntry,
     FaqTranslation,
@@ -224,12 +224,12 @@ class _Cache:
     questions: dict[int, dict[str, str]]  # entry id -> language -> question
 
 
-_caches: dict[str, _Cache] = {}
+CACHE = "faq_index"
 
 
-def _cache_key(db: async_sessionmaker[AsyncSession]) -> str:
-    bind = db.kw.get("bind")
-    return str(getattr(bind, "url", id(db)))
+def _derived(db: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
+    """Where this database's index is kept (a plain sessionmaker keeps none)."""
+    return db.derived if isinstance(db, Database) else {}
 
 
 async def _stamp(session: AsyncSession) -> tuple[Any, ...]:
@@ -253,10 +253,9 @@ def _build(rows: Sequence[tuple[int, str, str, str]]) -> tuple[SearchIndex, dict
 
 async def _index(db: async_sessionmaker[AsyncSession]) -> _Cache:
     """The index for this database, rebuilt first if the FAQ changed since it was built."""
-    key = _cache_key(db)
     async with db() as session:
         stamp = await _stamp(session)
-        cached = _caches.get(key)
+        cached = _derived(db).get(CACHE)
         if cached is not None and cached.stamp == stamp:
             return cached
         rows = (
@@ -271,12 +270,12 @@ async def _index(db: async_sessionmaker[AsyncSession]) -> _Cache:
         ).all()
     index, questions = await asyncio.to_thread(_build, [tuple(row) for row in rows])
     cached = _Cache(stamp, index, questions)
-    _caches[key] = cached
+    _derived(db)[CACHE] = cached
     return cached
 
 
 def forget_index(db: async_sessionmaker[AsyncSession]) -> None:
-    _caches.pop(_cache_key(db), None)
+    _derived(db).pop(CACHE, None)
 
 
 async def warm_up(db: async_sessionmaker[AsyncSession]) -> None:

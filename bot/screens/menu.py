@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from html import escape
 
-from telegram import Update
-
+from bot.buttons import Button, button
 from bot.i18n import N_, Translator
+from bot.screens.keyboard import Data, Row, Rows
 from bot.services.users import Person, Role
-from handlers.common import Buttons, say
 
 
 @dataclass(frozen=True)
@@ -47,17 +47,46 @@ COMMANDS: tuple[Command, ...] = (
     Command("faqadd", N_("Add an FAQ entry"), Role.ORGANISER),
 )
 
-# (label, callback data, role needed) for the main menu's buttons.
-MENU: tuple[tuple[str, str, Role | None], ...] = (
-    (N_("📅 Trainings"), "menu:events", None),
-    (N_("📋 My registrations"), "menu:my", None),
-    (N_("👤 Profile"), "menu:profile", None),
-    (N_("🔒 Privacy"), "menu:privacy", None),
-    (N_("📚 FAQ"), "menu:faq", None),
-    (N_("❓ Help"), "menu:help", None),
-    (N_("👥 Users"), "menu:users", Role.ADMIN),
-    (N_("📜 Role changes"), "menu:audit", Role.ADMIN),
-    (N_("📨 Open questions"), "menu:questions", Role.ORGANISER),
+
+class Item(StrEnum):
+    """A main menu button opens what the command of the same name shows (home: /start)."""
+
+    HOME = "home"
+    EVENTS = "events"
+    MY = "my"
+    PROFILE = "profile"
+    PRIVACY = "privacy"
+    FAQ = "faq"
+    USERS = "users"
+    AUDIT = "audit"
+    QUESTIONS = "questions"
+
+    @property
+    def command(self) -> str:
+        return "start" if self is Item.HOME else self.value
+
+
+@button("menu")
+class MenuButton(Button):
+    item: Item
+
+
+@button("menu:help", before_onboarding=True)
+class HelpButton(Button):
+    """/help as a button: it works before onboarding is finished."""
+
+
+# (label, button, role needed) for the main menu's buttons.
+MENU: tuple[tuple[str, Data, Role | None], ...] = (
+    (N_("📅 Trainings"), MenuButton(Item.EVENTS), None),
+    (N_("📋 My registrations"), MenuButton(Item.MY), None),
+    (N_("👤 Profile"), MenuButton(Item.PROFILE), None),
+    (N_("🔒 Privacy"), MenuButton(Item.PRIVACY), None),
+    (N_("📚 FAQ"), MenuButton(Item.FAQ), None),
+    (N_("❓ Help"), HelpButton(), None),
+    (N_("👥 Users"), MenuButton(Item.USERS), Role.ADMIN),
+    (N_("📜 Role changes"), MenuButton(Item.AUDIT), Role.ADMIN),
+    (N_("📨 Open questions"), MenuButton(Item.QUESTIONS), Role.ORGANISER),
 )
 
 
@@ -79,13 +108,16 @@ def help_text(person: Person | None, tr: Translator) -> str:
     return "\n".join(lines)
 
 
-def menu_buttons(person: Person, tr: Translator) -> Buttons:
-    labels = [(tr._(label), data) for label, data, role in MENU if visible(person, role)]
-    return [labels[i : i + 2] for i in range(0, len(labels), 2)]
+def menu_buttons(person: Person, tr: Translator) -> Rows:
+    labels: list[tuple[str, Data]] = [
+        (tr._(label), data) for label, data, role in MENU if visible(person, role)
+    ]
+    rows: list[Row] = [labels[i : i + 2] for i in range(0, len(labels), 2)]
+    return rows
 
 
-async def show_menu(update: Update, person: Person, tr: Translator, *, edit: bool = False) -> None:
+def main_menu(person: Person, tr: Translator) -> tuple[str, Rows]:
     text = tr._(
         "<b>Main menu</b>, {name}. What would you like to do?", name=escape(person.full_name or "")
     )
-    await say(update, text, menu_buttons(person, tr), edit=edit)
+    return text, menu_buttons(person, tr)
