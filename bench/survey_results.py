@@ -234,7 +234,7 @@ async def main(responses: int, sessions: int, runs: int) -> None:
         )
         print(
             f"  response rate {full.respondents}/{full.recipients}, "
-            f"quality mean {full.questions[0].rating.mean:.2f}"  # type: ignore[union-attr]
+            f"quality mean {full.questions[0].mean or 0:.2f}"
         )
 
         bars, trend = chart_parts(tr, full)

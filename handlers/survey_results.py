@@ -26,7 +26,7 @@ from bot.services import survey_results, surveys
 from bot.services.exports import Cell, Table, csv_bytes, csv_style, xlsx_bytes
 from bot.services.survey_chart import Bars, Trend, render
 from bot.services.survey_results import AnonymousWithheld, ExportData, Results
-from bot.services.survey_templates import RATING_MAX, RATING_MIN
+from bot.survey_kinds import kind_of
 from handlers.common import Buttons, Context, guarded, say, who
 from handlers.paging import navigation, shorten
 from handlers.survey_staff import MODE_NAMES, template_name
@@ -109,37 +109,7 @@ def results_text(tr: Translator, results: Results, minimum: int) -> str:
             "",
             f"<b>{number}. {escape(shorten(question.text(language), QUESTION_IN_CHAT))}</b>",
         ]
-        if item.rating is not None:
-            stats = item.rating
-            if stats.mean is None:
-                lines.append(tr._("No answers yet."))
-                continue
-            lines.append(
-                tr.ngettext(
-                    "Mean {mean} of {top} ({count} answer)",
-                    "Mean {mean} of {top} ({count} answers)",
-                    stats.count,
-                    mean=tr.number(round(stats.mean, 1)),
-                    top=RATING_MAX,
-                )
-            )
-            lines.append(
-                " · ".join(
-                    f"{value}★ {count}"
-                    for value, count in zip(
-                        range(RATING_MIN, RATING_MAX + 1), stats.distribution, strict=True
-                    )
-                )
-            )
-        elif item.choices is not None:
-            total = sum(item.choices) or 1
-            for i, count in enumerate(item.choices):
-                label = escape(shorten(question.option(i, language), 40))
-                lines.append(f"• {label}: {count} ({percent(tr, count / total)})")
-        else:
-            lines.append(
-                tr.ngettext("{count} written answer", "{count} written answers", item.answered)
-            )
+        lines += item.kind.summary(tr, question, item.tally)
     return fit(lines, tr)
 
 
@@ -153,7 +123,7 @@ def results_buttons(tr: Translator, results: Results) -> Buttons:
             (tr._("📊 Excel"), f"rx:{survey_id}:{scope}:xlsx"),
         ]
     ]
-    written = sum(item.answered for item in results.questions if item.question.kind == "text")
+    written = sum(item.answered for item in results.questions if item.kind.typed)
     if written:
         rows.append(
             [(tr._("💬 Written answers ({count})", count=written), f"rt:{survey_id}:{scope}:0")]
@@ -268,9 +238,9 @@ def comment_pages(results: Results, tr: Translator) -> list[list[str]]:
     pages: list[list[str]] = [[]]
     size = 0
     for number, item in enumerate(results.questions, 1):
-        if item.question.kind != "text":
+        if not item.kind.typed:
             continue
-        for text in item.texts:
+        for text in item.tally.texts:
             entry = f"{number}. «{escape(shorten(text, COMMENT_IN_CHAT))}»"
             if pages[-1] and size + len(entry) > COMMENTS_BUDGET:
                 pages.append([])
@@ -295,7 +265,7 @@ async def comments(update: Update, context: Context) -> None:
     questions = [
         f"{n}. {escape(shorten(item.question.text(tr.language), 100))}"
         for n, item in enumerate(found.questions, 1)
-        if item.question.kind == "text"
+        if item.kind.typed
     ]
     body = pages[page] or [tr._("No written answers yet.")]
     text = fit([*header, *questions, "", "\n\n".join(body)], tr)
@@ -315,22 +285,9 @@ def chart_parts(tr: Translator, results: Results) -> tuple[list[Bars], Trend | N
     bars = []
     for number, item in enumerate(results.questions, 1):
         title = f"{number}. {item.question.text(language)}"
-        if item.rating is not None:
-            note = (
-                tr.ngettext(
-                    "mean {mean} · {count} answer",
-                    "mean {mean} · {count} answers",
-                    item.rating.count,
-                    mean=tr.number(round(item.rating.mean, 1)),
-                )
-                if item.rating.mean is not None
-                else tr._("No answers yet.")
-            )
-            labels = [str(v) for v in range(RATING_MIN, RATING_MAX + 1)]
-            bars.append(Bars(title, labels, item.rating.distribution, note))
-        elif item.choices is not None:
-            labels = [item.question.option(i, language) for i in range(len(item.choices))]
-            bars.append(Bars(title, labels, item.choices))
+        panel = item.kind.bars(tr, item.question, item.tally, title)
+        if panel is not None:
+            bars.append(panel)
     trend = None
     if results.trend:
         numbers = [t.number for t in results.targets]
@@ -408,12 +365,8 @@ def export_table(tr: Translator, data: ExportData) -> Table:
                 cells.append(None)
             elif given.skipped:
                 cells.append(tr._("skipped"))
-            elif question.kind == "rating":
-                cells.append(given.value)
-            elif question.kind == "choice" and given.value is not None:
-                cells.append(question.option(given.value, language))
             else:
-                cells.append(given.text)
+                cells.append(kind_of(question.kind).cell(tr, question, given))
         rows.append(cells)
     return Table(tr._("Survey"), headers, rows)
 

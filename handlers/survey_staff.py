@@ -34,6 +34,7 @@ from bot.services.survey_templates import (
 )
 from bot.services.surveys import DELAYS, OPEN_DAYS, EventSurveyView
 from bot.services.users import Role
+from bot.survey_kinds import KINDS, kind_of
 from handlers.common import Buttons, Context, guarded, on_input, say, who
 from handlers.paging import shorten
 
@@ -42,7 +43,6 @@ MODE_NAMES = {
     "after_each_session": N_("after each session"),
     "after_last": N_("once, after the last session"),
 }
-KIND_NAMES = {"rating": N_("rating 1-5"), "choice": N_("choice"), "text": N_("free text")}
 
 
 def template_name(tr: Translator, name: str, key: str | None) -> str:
@@ -223,7 +223,7 @@ def question_lines(tr: Translator, template: TemplateView) -> list[str]:
         required = tr._("required") if question.required else tr._("optional")
         lines.append(
             f"{number}. {escape(question.text(tr.language))} "
-            f"<i>({tr._(KIND_NAMES[question.kind])}, {required})</i>"
+            f"<i>({tr._(kind_of(question.kind).label)}, {required})</i>"
         )
         for i in range(len(question.options)):
             lines.append(f"    • {escape(question.option(i, tr.language))}")
@@ -277,13 +277,10 @@ def template_screen(
         and (admin or template.author_id == person_id)
     )
     if editable:
-        rows.append(
-            [
-                (tr._("➕ Rating"), f"tpl:q:{template.id}:rating"),
-                (tr._("➕ Choice"), f"tpl:q:{template.id}:choice"),
-                (tr._("➕ Text"), f"tpl:q:{template.id}:text"),
-            ]
-        )
+        adds = [
+            (tr._(kind.add_label), f"tpl:q:{template.id}:{kind.name}") for kind in KINDS.values()
+        ]
+        rows += [adds[i : i + 3] for i in range(0, len(adds), 3)]
     elif template.in_use and not template.is_default:
         lines += ["", tr._("Used by a survey, so its questions no longer change.")]
     rows.append([(tr._("◀ Templates"), "tpl:l")])
@@ -414,6 +411,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     add(CallbackQueryHandler(templates_list, pattern=r"^tpl:l$"))
     add(CallbackQueryHandler(new_template, pattern=r"^tpl:n$"))
     add(CallbackQueryHandler(template_view, pattern=r"^tpl:v:(\d{1,9})$"))
-    add(CallbackQueryHandler(new_question, pattern=r"^tpl:q:(\d{1,9}):(rating|choice|text)$"))
+    add(CallbackQueryHandler(new_question, pattern=r"^tpl:q:(\d{1,9}):([a-z0-9_]{1,20})$"))
     add(CallbackQueryHandler(question_required, pattern=r"^tpl:r:(\d{1,9}):([01])$"))
     add(CallbackQueryHandler(cancel_builder, pattern=r"^tpl:x$"))

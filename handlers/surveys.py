@@ -24,14 +24,12 @@ from bot.i18n import Translator
 from bot.pipeline import keep_out_of_storage
 from bot.runtime import Runtime
 from bot.services import surveys
-from bot.services.survey_templates import RATING_MAX, RATING_MIN, TEXT_LIMIT
-from bot.services.surveys import NUDGE_KIND, SURVEY_DIALOG, SURVEY_KIND, Answer, Step, Target
+from bot.services.surveys import NUDGE_KIND, SURVEY_DIALOG, SURVEY_KIND, Reply, Step, Target
+from bot.survey_kinds import Answer, kind_of
 from handlers.common import Buttons, Context, guarded, on_input, say, who
-from handlers.paging import shorten
 from storage.db import Database
 
 OLD_TOKEN = r"(?::[A-Za-z0-9_-]{16})?"
-SHOWN_ANSWER = 300  # a typed answer shown back, in characters
 
 
 def start_data(target: Target) -> str:
@@ -50,11 +48,7 @@ def answer_text(tr: Translator, step: Step, index: int, given: Answer) -> str:
     question = step.questions[index]
     if given.skipped:
         return tr._("skipped")
-    if question.kind == "rating":
-        return f"{given.value}/{RATING_MAX}"
-    if question.kind == "choice" and given.value is not None:
-        return escape(question.option(given.value, tr.language))
-    return escape(shorten(given.text or "", SHOWN_ANSWER))
+    return escape(kind_of(question.kind).shown(tr, question, given))
 
 
 def question_screen(tr: Translator, step: Step) -> tuple[str, Buttons]:
@@ -66,29 +60,12 @@ def question_screen(tr: Translator, step: Step) -> tuple[str, Buttons]:
         "",
         f"<b>{escape(question.text(tr.language))}</b>",
     ]
-    rows: list[list[tuple[str, str]]] = []
     current = step.current
-    if question.kind == "rating":
-        lines.append(tr._("1 = lowest, 5 = highest"))
-        rows.append(
-            [
-                (
-                    f"{v} ✓" if current and current.value == v else str(v),
-                    f"sva:{base}:{question.id}:{v}",
-                )
-                for v in range(RATING_MIN, RATING_MAX + 1)
-            ]
-        )
-    elif question.kind == "choice":
-        for i in range(len(question.options)):
-            label = question.option(i, tr.language)
-            if current and current.value == i:
-                label = f"✓ {label}"
-            rows.append([(label, f"sva:{base}:{question.id}:{i}")])
-    else:
-        lines.append(
-            tr._("Type your answer in one message (up to {limit} characters).", limit=TEXT_LIMIT)
-        )
+    hints, answers = kind_of(question.kind).ask(tr, question, current)
+    lines += hints
+    rows: list[list[tuple[str, str]]] = [
+        [(label, f"sva:{base}:{question.id}:{value}") for label, value in row] for row in answers
+    ]
     if current is not None:
         lines += ["", tr._("Your answer: {answer}", answer=answer_text(tr, step, index, current))]
     navigation = []
@@ -148,16 +125,15 @@ async def answer_button(update: Update, context: Context) -> None:
     person, tr = await who(update, context)
     match = context.matches[0]
     raw = match.group(4)
-    step = await surveys.answer(
-        context.runtime.db,
-        context.runtime.sealer,
-        person,
+    reply = Reply(
         int(match.group(1)),
         int(match.group(2)),
         int(match.group(3)),
-        context.runtime.clock(),
         value=None if raw == "s" else int(raw),
         skip=raw == "s",
+    )
+    step = await surveys.answer(
+        context.runtime.db, context.runtime.sealer, person, reply, context.runtime.clock()
     )
     await show_step(update, tr, step, edit=True)
 

@@ -1,7 +1,7 @@
 """Survey templates: the shipped default and the ones organisers build in the chat.
 
-A question is one of three kinds: a 1-5 rating, a single choice (2-6 options), or a free
-text of at most TEXT_LIMIT characters. Its wording is kept per language; an organiser's
+A question is of one of the kinds in bot/survey_kinds (a 1-5 rating, a single choice of
+2-6 options, a free text...). Its wording is kept per language; an organiser's
 own question has the wording they typed, shown to everyone. A template that an event
 survey uses is locked: its questions no longer change, so results stay comparable.
 
@@ -22,12 +22,10 @@ from bot.i18n import N_
 from bot.services import dialogs
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, Stale
 from bot.services.users import Person, Role
+from bot.survey_kinds import KINDS, kind_of
 from storage.db import insert
 from storage.models import Dialog, EventSurvey, SurveyQuestion, SurveyTemplate
 
-KINDS = ("rating", "choice", "text")
-RATING_MIN, RATING_MAX = 1, 5
-TEXT_LIMIT = 1000
 QUESTION_LIMIT = 300
 NAME_LIMIT = 80
 OPTION_LIMIT = 40
@@ -320,7 +318,7 @@ async def typed(
             )
         data["text"] = wording_
         data["language"] = person.language
-        step = "options" if data.get("kind") == "choice" else "required"
+        step = "options" if kind_of(str(data.get("kind"))).has_options else "required"
         await dialogs.move_dialog(db, person.id, SURVEY_BUILD, "text", step, data, now)
         return BuildState(step, data.get("template"), data.get("kind")), None
     if dialog.step == "options":
