@@ -34,12 +34,12 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, select
 
 from bot.i18n import Translator
+from bot.screens.survey_results import chart_parts, export_table, results_text
 from bot.services import survey_results, surveys
 from bot.services.events import view
 from bot.services.survey_chart import render
 from bot.services.survey_templates import ensure_default_template, load_questions
 from bot.services.users import Person, Role
-from handlers.survey_results import chart_parts, export_table, results_text
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 from storage.models import (

@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.sandbox import Sandbox, SandboxUser
+from bot.screens.survey_results import chart_parts
 from bot.services import survey_results
 from bot.services.users import Profile, Role, identify
-from handlers.survey_results import chart_parts
 from storage.models import EventSurvey, SurveyAnswer
 from tests.eventkit import START, db
 from tests.helpers import EN, Clock

@@ -11,11 +11,22 @@ import enum
 from html import escape
 
 from bot.buttons import Button, button
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
+from bot.services.survey_templates import DEFAULT_KEY, DEFAULT_NAME
 from bot.services.surveys import Invitation, Reply, Step, Target
 from bot.survey_kinds import Answer, kind_of
 
 Rows = list[list[tuple[str, str]]]
+
+MODE_NAMES = {
+    "after_each_session": N_("after each session"),
+    "after_last": N_("once, after the last session"),
+}
+
+
+def template_name(tr: Translator, name: str, key: str | None) -> str:
+    return tr._(DEFAULT_NAME) if key == DEFAULT_KEY else name
+
 
 # What an answer button carries: a value from 0 to 99 (the kind says which it offers) or
 # "s" to skip, as in every survey message already sent.
