@@ -43,6 +43,7 @@ from bot.services.survey_templates import (
     OPTION_LIMIT,
     QUESTION_LIMIT,
     SURVEY_BUILD,
+    BuildStep,
 )
 from bot.services.users import Role
 from handlers.common import Context, guarded, on_input, on_press, say, who
@@ -186,7 +187,7 @@ async def builder_typed(update: Update, context: Context) -> None:
         found = await templates_service.template(context.runtime.db, person, created)
         text, rows = template_screen(tr, found, person.id, person.can(Role.ADMIN))
         await say(update, text, rows)
-    elif state.step == "options":
+    elif state.step == BuildStep.OPTIONS:
         await say(
             update,
             tr._(

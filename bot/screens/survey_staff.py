@@ -12,7 +12,7 @@ from bot.screens.survey_results import ResultsView
 from bot.screens.surveys import MODE_NAMES, template_name
 from bot.services.events import EventView
 from bot.services.survey_templates import TemplateView
-from bot.services.surveys import DELAYS, OPEN_DAYS, EventSurveyView
+from bot.services.surveys import DELAYS, OPEN_DAYS, EventSurveyView, SurveyMode
 from bot.survey_kinds import KINDS, kind_of
 from bot.survey_kinds.base import shorten
 
@@ -26,7 +26,7 @@ class Mode(enum.StrEnum):
     LAST = "l"
 
 
-MODE_CODES = {Mode.EACH: "after_each_session", Mode.LAST: "after_last"}
+MODE_CODES = {Mode.EACH: SurveyMode.AFTER_EACH_SESSION, Mode.LAST: SurveyMode.AFTER_LAST}
 
 
 @button("svo")

@@ -13,14 +13,14 @@ from html import escape
 from bot.buttons import Button, button
 from bot.i18n import N_, Translator
 from bot.services.survey_templates import DEFAULT_KEY, DEFAULT_NAME
-from bot.services.surveys import Invitation, Reply, Step, Target
+from bot.services.surveys import Invitation, Reply, Step, SurveyMode, Target
 from bot.survey_kinds import Answer, kind_of
 
 Rows = list[list[tuple[str, str]]]
 
 MODE_NAMES = {
-    "after_each_session": N_("after each session"),
-    "after_last": N_("once, after the last session"),
+    SurveyMode.AFTER_EACH_SESSION: N_("after each session"),
+    SurveyMode.AFTER_LAST: N_("once, after the last session"),
 }
 
 

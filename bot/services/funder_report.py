@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
-from bot.services.certificates import standings
+from bot.services.certificates import CertificateStatus, standings
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.events import EventStatus, RegStatus
 from bot.services.surveys import SURVEY_KIND
@@ -207,7 +207,7 @@ async def _event(
     holders: dict[int, int] = defaultdict(int)  # valid certificates, duplicates not counted
     for user_id, number in await session.execute(
         select(Certificate.user_id, Certificate.number).where(
-            Certificate.event_id == event.id, Certificate.status == "valid"
+            Certificate.event_id == event.id, Certificate.status == CertificateStatus.VALID
         )
     ):
         holders[user_id] += number == 1

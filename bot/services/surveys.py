@@ -34,6 +34,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -72,13 +73,21 @@ from storage.models import (
 )
 from storage.models import Session as EventSession
 
-MODES = ("after_each_session", "after_last")
+
+class SurveyMode(StrEnum):
+    """Which sessions of an event a survey follows."""
+
+    AFTER_EACH_SESSION = "after_each_session"
+    AFTER_LAST = "after_last"
+
+
 DELAYS = (0, 15, 30, 60, 120)  # minutes after a session ends
 OPEN_DAYS = (1, 3, 7, 14)
 DEFAULT_DELAY, DEFAULT_OPEN_DAYS = 15, 7
 NUDGE_AFTER = timedelta(hours=24)
 SURVEY_KIND, NUDGE_KIND = "survey", "survey_nudge"
 SURVEY_DIALOG = "survey"
+ANSWER_STEP = "answer"  # the survey dialog's one step
 
 
 def new_response_id() -> str:
@@ -128,7 +137,7 @@ class Target:
 
 def targets(survey: EventSurveyView, event: EventView) -> list[Target]:
     numbered = list(enumerate(event.sessions, 1))
-    if survey.mode == "after_last" and numbered:
+    if survey.mode == SurveyMode.AFTER_LAST and numbered:
         numbered = [max(numbered, key=lambda pair: (pair[1].ends_at, pair[1].id))]
     result = []
     for number, item in numbered:
@@ -193,12 +202,14 @@ async def attach(
     actor: Person,
     event_id: int,
     template_id: int,
-    mode: str,
+    mode: SurveyMode,
     anonymous: bool,
 ) -> int:
     """Attach a template to an event (pressing twice attaches it once)."""
-    if mode not in MODES:
-        raise Stale()
+    try:
+        mode = SurveyMode(mode)
+    except ValueError as error:
+        raise Stale() from error
     async with db.begin() as session:
         event = await view(session, event_id)
         require_manage(actor, event)
@@ -638,7 +649,7 @@ async def _arrive(draft: Draft, index: int, now: datetime, *, changed: int | Non
     else:
         data = {"survey": draft.target.survey.id, "session": draft.target.session.id}
         data["index"] = index
-        values = {"name": SURVEY_DIALOG, "step": "answer", "data": data, "updated_at": now}
+        values = {"name": SURVEY_DIALOG, "step": ANSWER_STEP, "data": data, "updated_at": now}
         await session.execute(
             insert(session)(Dialog)
             .values(user_id=person.id, **values)
