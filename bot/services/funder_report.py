@@ -30,6 +30,7 @@ from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.events import EventStatus, RegStatus
 from bot.services.surveys import SURVEY_KIND
 from bot.services.users import Person, Role
+from bot.survey_kinds.rating import KIND as RATING
 from storage.models import (
     Certificate,
     Delivery,
@@ -278,7 +279,7 @@ async def _questions(session: AsyncSession, event_ids: list[int]) -> list[Questi
         .join(EventSurvey, EventSurvey.id == SurveyResponse.survey_id)
         .where(
             EventSurvey.event_id.in_(event_ids),
-            SurveyQuestion.kind == "rating",
+            SurveyQuestion.kind == RATING.name,
             SurveyAnswer.value.is_not(None),
         )
         .group_by(SurveyQuestion.id)
