@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from bot.screens.surveys import AnswerPress, choice
+from bot.screens.surveys import AnswerPress, answer_code
 from bot.services.survey_templates import QuestionView
 from bot.survey_kinds import KINDS, Tally
 from bot.survey_kinds.scale10 import net_promoter_score
@@ -24,7 +24,7 @@ def test_every_kind_fits_the_column_and_its_answers_fit_a_button() -> None:
     for name, kind in KINDS.items():
         assert len(name) <= width and re.fullmatch(r"[a-z0-9_]+", name)
         for value in kind.values(question(name)):
-            press = AnswerPress(7, 8, 9, choice(value))
+            press = AnswerPress(7, 8, 9, answer_code(value))
             assert AnswerPress.parse(press.pack()) == press
             assert press.reply().value == value
 

@@ -30,14 +30,14 @@ def template_name(tr: Translator, name: str, key: str | None) -> str:
 
 # What an answer button carries: a value from 0 to 99 (the kind says which it offers) or
 # "s" to skip, as in every survey message already sent.
-Choice = enum.StrEnum(  # type: ignore[misc]
-    "Choice", [(f"V{value}", str(value)) for value in range(100)] + [("SKIP", "s")]
+AnswerCode = enum.StrEnum(  # type: ignore[misc]
+    "AnswerCode", [(f"V{value}", str(value)) for value in range(100)] + [("SKIP", "s")]
 )
-SKIP = Choice("s")
+SKIP = AnswerCode("s")
 
 
-def choice(value: int) -> Choice:
-    return Choice(str(value))
+def answer_code(value: int) -> AnswerCode:
+    return AnswerCode(str(value))
 
 
 @button("svs")
@@ -56,7 +56,7 @@ class AnswerPress(Button):
     survey_id: int
     session_id: int
     question_id: int
-    answer: Choice
+    answer: AnswerCode
     token: str | None = None
 
     def reply(self) -> Reply:
@@ -112,7 +112,7 @@ def question_screen(tr: Translator, step: Step) -> tuple[str, Rows]:
     lines += hints
     rows: Rows = [
         [
-            (label, AnswerPress(survey_id, session_id, question.id, choice(value)).pack())
+            (label, AnswerPress(survey_id, session_id, question.id, answer_code(value)).pack())
             for label, value in row
         ]
         for row in answers
