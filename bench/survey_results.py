@@ -34,12 +34,12 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, select
 
 from bot.i18n import Translator
+from bot.screens.survey_results import chart_parts, export_table, results_text
 from bot.services import survey_results, surveys
 from bot.services.events import view
 from bot.services.survey_chart import render
 from bot.services.survey_templates import ensure_default_template, load_questions
 from bot.services.users import Person, Role
-from handlers.survey_results import chart_parts, export_table, results_text
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 from storage.models import (
@@ -234,7 +234,7 @@ async def main(responses: int, sessions: int, runs: int) -> None:
         )
         print(
             f"  response rate {full.respondents}/{full.recipients}, "
-            f"quality mean {full.questions[0].rating.mean:.2f}"  # type: ignore[union-attr]
+            f"quality mean {full.questions[0].mean or 0:.2f}"
         )
 
         bars, trend = chart_parts(tr, full)

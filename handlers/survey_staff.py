@@ -1,215 +1,122 @@
 """Surveys for staff: an event's surveys (attach a template, timing, remove) and building
-templates in the chat. The rules live in bot/services/surveys.py and survey_templates.py.
-
-Callback data:
-  svo:<event>                      the event's surveys
-  svn:<event>                      attach: pick a template
-  svt:<event>:<template>           attach: after each session or after the last
-  svm:<event>:<template>:<e|l>     attach: named or anonymous
-  svc:<event>:<template>:<e|l>:<0|1>  attach
-  svd:<survey>:<minutes>  svp:<survey>:<days>  svx:<survey>   delay, open days, remove
-  tpl:l  tpl:n  tpl:v:<template>  tpl:q:<template>:<kind>  tpl:r:<template>:<0|1>  tpl:x
+templates in the chat. The rules live in bot/services/surveys.py and survey_templates.py;
+the buttons and screens in bot/screens/survey_staff.py.
 """
 
 from __future__ import annotations
 
-from html import escape
-
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
-from bot.i18n import N_, Translator
+from bot.screens.survey_staff import (
+    MODE_CODES,
+    AddQuestion,
+    AttachSurvey,
+    CancelBuilder,
+    EventSurveys,
+    NewTemplate,
+    PickAnonymity,
+    PickMode,
+    PickTemplate,
+    QuestionRequired,
+    RemoveSurvey,
+    SetDelay,
+    SetOpenDays,
+    Templates,
+    ViewTemplate,
+    anonymity_to_pick,
+    cancel_rows,
+    event_surveys_screen,
+    modes_to_pick,
+    required_buttons,
+    template_screen,
+    templates_screen,
+    templates_to_pick,
+)
 from bot.services import dialogs, surveys
 from bot.services import survey_templates as templates_service
-from bot.services.errors import NotAllowed
+from bot.services.errors import NotAllowed, Stale
 from bot.services.events import can_manage
 from bot.services.survey_templates import (
-    DEFAULT_NAME,
     MAX_OPTIONS,
     MIN_OPTIONS,
     OPTION_LIMIT,
     QUESTION_LIMIT,
     SURVEY_BUILD,
-    TemplateView,
+    BuildStep,
 )
-from bot.services.surveys import DELAYS, OPEN_DAYS, EventSurveyView
 from bot.services.users import Role
-from handlers.common import Buttons, Context, guarded, on_input, say, who
-from handlers.paging import shorten
-
-MODE_CODES = {"e": "after_each_session", "l": "after_last"}
-MODE_NAMES = {
-    "after_each_session": N_("after each session"),
-    "after_last": N_("once, after the last session"),
-}
-KIND_NAMES = {"rating": N_("rating 1-5"), "choice": N_("choice"), "text": N_("free text")}
-
-
-def template_name(tr: Translator, name: str, key: str | None) -> str:
-    return tr._(DEFAULT_NAME) if key == templates_service.DEFAULT_KEY else name
-
-
-def survey_line(tr: Translator, number: int, survey: EventSurveyView) -> str:
-    kind = tr._("anonymous") if survey.anonymous else tr._("named")
-    values = {
-        "number": number,
-        "name": escape(template_name(tr, survey.template_name, survey.template_key)),
-        "mode": tr._(MODE_NAMES[survey.mode]),
-        "kind": kind,
-        "open": tr.ngettext("open for {count} day", "open for {count} days", survey.open_days),
-    }
-    if survey.delay_minutes == 0:
-        return tr._(
-            "{number}. <b>{name}</b>: {mode}, {kind}; sent right after the end, {open}", **values
-        )
-    return tr._(
-        "{number}. <b>{name}</b>: {mode}, {kind}; sent {delay} after the end, {open}",
-        delay=tr.duration(survey.delay_minutes),
-        **values,
-    )
-
-
-def _next(values: tuple[int, ...], current: int) -> int:
-    return values[(values.index(current) + 1) % len(values)] if current in values else values[0]
+from handlers.common import Context, guarded, on_input, on_press, say, who
 
 
 async def show_event_surveys(update: Update, context: Context, event_id: int) -> None:
     person, tr = await who(update, context)
     event, found = await surveys.event_surveys(context.runtime.db, person, event_id)
-    manage = can_manage(person, event)
-    lines = [tr._("📝 <b>Surveys: {title}</b>", title=escape(event.title))]
-    rows: list[list[tuple[str, str]]] = []
-    if not found:
-        lines.append(tr._("No survey is attached to this event yet."))
-    for number, survey in enumerate(found, 1):
-        lines.append(survey_line(tr, number, survey))
-        row = [(tr._("📊 Results {number}", number=number), f"rv:{survey.id}:0")]
-        if manage:
-            rows.append(
-                [
-                    (
-                        tr._("⏱ {minutes} min", minutes=survey.delay_minutes),
-                        f"svd:{survey.id}:{_next(DELAYS, survey.delay_minutes)}",
-                    ),
-                    (
-                        tr.ngettext("📅 {count} day", "📅 {count} days", survey.open_days),
-                        f"svp:{survey.id}:{_next(OPEN_DAYS, survey.open_days)}",
-                    ),
-                    (tr._("🗑 Remove {number}", number=number), f"svx:{survey.id}"),
-                ]
-            )
-        rows.append(row)
-    if manage:
-        lines.append("")
-        lines.append(
-            tr._(
-                "A survey goes to those present at a session (or to everyone registered when "
-                "no attendance was taken), with one reminder after 24 hours."
-            )
-        )
-        rows.append([(tr._("➕ Add a survey"), f"svn:{event.id}")])
-        rows.append([(tr._("🧩 Templates"), "tpl:l")])
-    rows.append([(tr._("◀ Back"), f"ea:{event.id}")])
-    await say(update, "\n".join(lines), rows, edit=True)
+    text, rows = event_surveys_screen(tr, event, found, can_manage(person, event))
+    await say(update, text, rows, edit=True)
 
 
-@guarded
-async def event_surveys(update: Update, context: Context) -> None:
-    assert context.matches
-    await show_event_surveys(update, context, int(context.matches[0].group(1)))
+async def event_surveys(update: Update, context: Context, press: EventSurveys) -> None:
+    await show_event_surveys(update, context, press.event_id)
 
 
-@guarded
-async def pick_template(update: Update, context: Context) -> None:
-    assert context.matches
+async def pick_template(update: Update, context: Context, press: PickTemplate) -> None:
     person, tr = await who(update, context)
-    event_id = int(context.matches[0].group(1))
-    event, _ = await surveys.event_surveys(context.runtime.db, person, event_id)
+    event, _ = await surveys.event_surveys(context.runtime.db, person, press.event_id)
     if not can_manage(person, event):  # attach() checks again; this only avoids a dead end
         raise NotAllowed()
     found = [
         t for t in await templates_service.templates(context.runtime.db, person) if t.questions
     ]
-    rows = [
-        [(shorten(template_name(tr, t.name, t.key), 60), f"svt:{event_id}:{t.id}")] for t in found
-    ]
-    rows.append([(tr._("◀ Back"), f"svo:{event_id}")])
+    rows = templates_to_pick(tr, press.event_id, found)
     await say(update, tr._("Which questions should the survey ask?"), rows, edit=True)
 
 
-@guarded
-async def pick_mode(update: Update, context: Context) -> None:
-    assert context.matches
+async def pick_mode(update: Update, context: Context, press: PickMode) -> None:
     _, tr = await who(update, context)
-    event_id, template_id = int(context.matches[0].group(1)), int(context.matches[0].group(2))
-    rows = [
-        [(tr._("After each session"), f"svm:{event_id}:{template_id}:e")],
-        [(tr._("Once, after the last session"), f"svm:{event_id}:{template_id}:l")],
-        [(tr._("◀ Back"), f"svn:{event_id}")],
-    ]
+    rows = modes_to_pick(tr, press.event_id, press.template_id)
     await say(update, tr._("When should the survey go out?"), rows, edit=True)
 
 
-@guarded
-async def pick_anonymity(update: Update, context: Context) -> None:
-    assert context.matches
+async def pick_anonymity(update: Update, context: Context, press: PickAnonymity) -> None:
     _, tr = await who(update, context)
-    event_id, template_id, mode = (
-        int(context.matches[0].group(1)),
-        int(context.matches[0].group(2)),
-        context.matches[0].group(3),
-    )
-    base = f"svc:{event_id}:{template_id}:{mode}"
-    text = tr._(
-        "Named or anonymous? In an anonymous survey you see who answered (the response "
-        "rate), but never who answered what, not even in the exports."
-    )
-    rows = [
-        [(tr._("👤 Named"), f"{base}:0"), (tr._("🕶 Anonymous"), f"{base}:1")],
-        [(tr._("◀ Back"), f"svt:{event_id}:{template_id}")],
-    ]
+    text, rows = anonymity_to_pick(tr, press)
     await say(update, text, rows, edit=True)
 
 
-@guarded
-async def create(update: Update, context: Context) -> None:
-    assert context.matches
+async def create(update: Update, context: Context, press: AttachSurvey) -> None:
     person, tr = await who(update, context)
-    match = context.matches[0]
-    event_id = int(match.group(1))
     await surveys.attach(
         context.runtime.db,
         person,
-        event_id,
-        int(match.group(2)),
-        MODE_CODES[match.group(3)],
-        match.group(4) == "1",
+        press.event_id,
+        press.template_id,
+        MODE_CODES[press.mode],
+        press.anonymous,
     )
     context.toast = tr._("Survey added.")
-    await show_event_surveys(update, context, event_id)
+    await show_event_surveys(update, context, press.event_id)
 
 
-@guarded
-async def timing(update: Update, context: Context) -> None:
-    assert context.matches
+async def delay(update: Update, context: Context, press: SetDelay) -> None:
     person, _ = await who(update, context)
-    match = context.matches[0]
-    kind, survey_id, value = match.group(1), int(match.group(2)), int(match.group(3))
     survey, _event = await surveys.set_timing(
-        context.runtime.db,
-        person,
-        survey_id,
-        delay=value if kind == "d" else None,
-        open_days=value if kind == "p" else None,
+        context.runtime.db, person, press.survey_id, delay=press.minutes
     )
     await show_event_surveys(update, context, survey.event_id)
 
 
-@guarded
-async def remove(update: Update, context: Context) -> None:
-    assert context.matches
+async def open_days(update: Update, context: Context, press: SetOpenDays) -> None:
+    person, _ = await who(update, context)
+    survey, _event = await surveys.set_timing(
+        context.runtime.db, person, press.survey_id, open_days=press.days
+    )
+    await show_event_surveys(update, context, survey.event_id)
+
+
+async def remove(update: Update, context: Context, press: RemoveSurvey) -> None:
     person, tr = await who(update, context)
-    event = await surveys.detach(context.runtime.db, person, int(context.matches[0].group(1)))
+    event = await surveys.detach(context.runtime.db, person, press.survey_id)
     context.toast = tr._("Survey removed.")
     await show_event_surveys(update, context, event.id)
 
@@ -217,42 +124,11 @@ async def remove(update: Update, context: Context) -> None:
 # -- templates ------------------------------------------------------------------------------
 
 
-def question_lines(tr: Translator, template: TemplateView) -> list[str]:
-    lines = []
-    for number, question in enumerate(template.questions, 1):
-        required = tr._("required") if question.required else tr._("optional")
-        lines.append(
-            f"{number}. {escape(question.text(tr.language))} "
-            f"<i>({tr._(KIND_NAMES[question.kind])}, {required})</i>"
-        )
-        for i in range(len(question.options)):
-            lines.append(f"    • {escape(question.option(i, tr.language))}")
-    return lines
-
-
 async def show_templates(update: Update, context: Context, *, edit: bool) -> None:
     person, tr = await who(update, context)
     found = await templates_service.templates(context.runtime.db, person)
-    lines = [tr._("🧩 <b>Survey templates</b>")]
-    rows = []
-    for template in found:
-        name = template_name(tr, template.name, template.key)
-        count = len(template.questions)
-        rows.append(
-            [
-                (
-                    tr.ngettext(
-                        "{name} ({count} question)",
-                        "{name} ({count} questions)",
-                        count,
-                        name=shorten(name, 50),
-                    ),
-                    f"tpl:v:{template.id}",
-                )
-            ]
-        )
-    rows.append([(tr._("➕ New template"), "tpl:n")])
-    await say(update, "\n".join(lines), rows, edit=edit)
+    text, rows = templates_screen(tr, found)
+    await say(update, text, rows, edit=edit)
 
 
 @guarded
@@ -260,52 +136,18 @@ async def templates_command(update: Update, context: Context) -> None:
     await show_templates(update, context, edit=False)
 
 
-@guarded
-async def templates_list(update: Update, context: Context) -> None:
+async def templates_list(update: Update, context: Context, press: Templates) -> None:
     await show_templates(update, context, edit=True)
 
 
-def template_screen(
-    tr: Translator, template: TemplateView, person_id: int, admin: bool
-) -> tuple[str, Buttons]:
-    lines = [f"🧩 <b>{escape(template_name(tr, template.name, template.key))}</b>", ""]
-    lines += question_lines(tr, template) or [tr._("No questions yet: add the first one.")]
-    rows: list[list[tuple[str, str]]] = []
-    editable = (
-        not template.is_default
-        and not template.in_use
-        and (admin or template.author_id == person_id)
-    )
-    if editable:
-        rows.append(
-            [
-                (tr._("➕ Rating"), f"tpl:q:{template.id}:rating"),
-                (tr._("➕ Choice"), f"tpl:q:{template.id}:choice"),
-                (tr._("➕ Text"), f"tpl:q:{template.id}:text"),
-            ]
-        )
-    elif template.in_use and not template.is_default:
-        lines += ["", tr._("Used by a survey, so its questions no longer change.")]
-    rows.append([(tr._("◀ Templates"), "tpl:l")])
-    return "\n".join(lines), rows
-
-
-@guarded
-async def template_view(update: Update, context: Context) -> None:
-    assert context.matches
+async def template_view(update: Update, context: Context, press: ViewTemplate) -> None:
     person, tr = await who(update, context)
-    found = await templates_service.template(
-        context.runtime.db, person, int(context.matches[0].group(1))
-    )
+    found = await templates_service.template(context.runtime.db, person, press.template_id)
     text, rows = template_screen(tr, found, person.id, person.can(Role.ADMIN))
     await say(update, text, rows, edit=True)
 
 
-CANCEL = "tpl:x"
-
-
-@guarded
-async def new_template(update: Update, context: Context) -> None:
+async def new_template(update: Update, context: Context, press: NewTemplate) -> None:
     person, tr = await who(update, context)
     await templates_service.start_template(context.runtime.db, person, context.runtime.clock())
     await say(
@@ -314,33 +156,20 @@ async def new_template(update: Update, context: Context) -> None:
             "Type a name for the new template (up to {limit} characters).",
             limit=templates_service.NAME_LIMIT,
         ),
-        [[(tr._("Cancel"), CANCEL)]],
+        cancel_rows(tr),
     )
 
 
-@guarded
-async def new_question(update: Update, context: Context) -> None:
-    assert context.matches
+async def new_question(update: Update, context: Context, press: AddQuestion) -> None:
     person, tr = await who(update, context)
-    kind = context.matches[0].group(2)
     await templates_service.start_question(
-        context.runtime.db, person, int(context.matches[0].group(1)), kind, context.runtime.clock()
+        context.runtime.db, person, press.template_id, press.kind, context.runtime.clock()
     )
     await say(
         update,
         tr._("Type the question (up to {limit} characters).", limit=QUESTION_LIMIT),
-        [[(tr._("Cancel"), CANCEL)]],
+        cancel_rows(tr),
     )
-
-
-def required_buttons(tr: Translator, template_id: int | None) -> Buttons:
-    return [
-        [
-            (tr._("Required"), f"tpl:r:{template_id}:1"),
-            (tr._("Optional"), f"tpl:r:{template_id}:0"),
-        ],
-        [(tr._("Cancel"), CANCEL)],
-    ]
 
 
 @guarded
@@ -358,7 +187,7 @@ async def builder_typed(update: Update, context: Context) -> None:
         found = await templates_service.template(context.runtime.db, person, created)
         text, rows = template_screen(tr, found, person.id, person.can(Role.ADMIN))
         await say(update, text, rows)
-    elif state.step == "options":
+    elif state.step == BuildStep.OPTIONS:
         await say(
             update,
             tr._(
@@ -367,9 +196,11 @@ async def builder_typed(update: Update, context: Context) -> None:
                 high=MAX_OPTIONS,
                 limit=OPTION_LIMIT,
             ),
-            [[(tr._("Cancel"), CANCEL)]],
+            cancel_rows(tr),
         )
     else:
+        if state.template_id is None:
+            raise Stale()
         await say(
             update,
             tr._("Must everyone answer this question?"),
@@ -377,43 +208,36 @@ async def builder_typed(update: Update, context: Context) -> None:
         )
 
 
-@guarded
-async def question_required(update: Update, context: Context) -> None:
-    assert context.matches
+async def question_required(update: Update, context: Context, press: QuestionRequired) -> None:
     person, tr = await who(update, context)
     found = await templates_service.finish_question(
-        context.runtime.db,
-        person,
-        int(context.matches[0].group(1)),
-        context.matches[0].group(2) == "1",
+        context.runtime.db, person, press.template_id, press.required
     )
     context.toast = tr._("Question added.")
     text, rows = template_screen(tr, found, person.id, person.can(Role.ADMIN))
     await say(update, text, rows, edit=True)
 
 
-@guarded
-async def cancel_builder(update: Update, context: Context) -> None:
+async def cancel_builder(update: Update, context: Context, press: CancelBuilder) -> None:
     person, tr = await who(update, context)
     await dialogs.close_dialog(context.runtime.db, person.id, SURVEY_BUILD)
     await say(update, tr._("Cancelled."), edit=True)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-
     on_input(application, SURVEY_BUILD, builder_typed)
     application.add_handler(CommandHandler("templates", templates_command))
-    add = application.add_handler
-    add(CallbackQueryHandler(event_surveys, pattern=r"^svo:(\d{1,9})$"))
-    add(CallbackQueryHandler(pick_template, pattern=r"^svn:(\d{1,9})$"))
-    add(CallbackQueryHandler(pick_mode, pattern=r"^svt:(\d{1,9}):(\d{1,9})$"))
-    add(CallbackQueryHandler(pick_anonymity, pattern=r"^svm:(\d{1,9}):(\d{1,9}):([el])$"))
-    add(CallbackQueryHandler(create, pattern=r"^svc:(\d{1,9}):(\d{1,9}):([el]):([01])$"))
-    add(CallbackQueryHandler(timing, pattern=r"^sv([dp]):(\d{1,9}):(\d{1,4})$"))
-    add(CallbackQueryHandler(remove, pattern=r"^svx:(\d{1,9})$"))
-    add(CallbackQueryHandler(templates_list, pattern=r"^tpl:l$"))
-    add(CallbackQueryHandler(new_template, pattern=r"^tpl:n$"))
-    add(CallbackQueryHandler(template_view, pattern=r"^tpl:v:(\d{1,9})$"))
-    add(CallbackQueryHandler(new_question, pattern=r"^tpl:q:(\d{1,9}):(rating|choice|text)$"))
-    add(CallbackQueryHandler(question_required, pattern=r"^tpl:r:(\d{1,9}):([01])$"))
-    add(CallbackQueryHandler(cancel_builder, pattern=r"^tpl:x$"))
+    on_press(application, EventSurveys, event_surveys)
+    on_press(application, PickTemplate, pick_template)
+    on_press(application, PickMode, pick_mode)
+    on_press(application, PickAnonymity, pick_anonymity)
+    on_press(application, AttachSurvey, create)
+    on_press(application, SetDelay, delay)
+    on_press(application, SetOpenDays, open_days)
+    on_press(application, RemoveSurvey, remove)
+    on_press(application, Templates, templates_list)
+    on_press(application, NewTemplate, new_template)
+    on_press(application, ViewTemplate, template_view)
+    on_press(application, AddQuestion, new_question)
+    on_press(application, QuestionRequired, question_required)
+    on_press(application, CancelBuilder, cancel_builder)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.db import Database
 from storage.models import InboundUpdate
 
-NEW, DONE, PARKED = "new", "done", "parked"
+
+class InboundStatus(StrEnum):
+    NEW = "new"  # stored, its handlers have not run yet
+    DONE = "done"
+    PARKED = "parked"  # its handlers failed at every start: kept aside for a look
+
+
+NEW, DONE, PARKED = InboundStatus.NEW, InboundStatus.DONE, InboundStatus.PARKED
 
 _table = InboundUpdate.__table__
 _known = select(_table.c.update_id).where(_table.c.update_id.in_(bindparam("ids", expanding=True)))

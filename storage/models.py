@@ -374,18 +374,19 @@ class SurveyTemplate(Base):
 class SurveyQuestion(Base):
     """One question of a template, language-independent: `texts` maps a language code to
     the wording ({"lv": ..., "en": ..., "ru": ...}); a choice's `options` is a list of such
-    maps. Answers store a rating (1-5), a choice's index, or a text."""
+    maps. `kind` names a module of bot/survey_kinds (checked there, not by the schema, so
+    a new kind needs no migration). Answers store a button's value (a rating, a choice's
+    index...) or a text."""
 
     __tablename__ = "survey_questions"
     __table_args__ = (
         UniqueConstraint("template_id", "position", name="uq_survey_questions_template_position"),
-        CheckConstraint("kind IN ('rating', 'choice', 'text')", name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     template_id: Mapped[int] = mapped_column(ForeignKey("survey_templates.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(20))
     required: Mapped[bool] = mapped_column(Boolean, default=True)
     texts: Mapped[dict[str, str]] = mapped_column(JSON)
     options: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
@@ -461,8 +462,8 @@ class SurveyResponse(Base):
 
 
 class SurveyAnswer(Base):
-    """One answer: `value` is a rating (1-5) or a choice's index, `text` a typed answer;
-    both empty means the question was skipped."""
+    """One answer: `value` is a button's value (a rating, a choice's index...), `text` a
+    typed answer; both empty means the question was skipped."""
 
     __tablename__ = "survey_answers"
     __table_args__ = (

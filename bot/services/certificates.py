@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -38,6 +39,12 @@ from storage.models import (
 )
 from storage.models import Session as EventSession
 
+
+class CertificateStatus(StrEnum):
+    VALID = "valid"
+    REVOKED = "revoked"
+
+
 KIND = "certificate"
 DEFAULT_PERCENT = 80
 MIN_PERCENT = 50
@@ -54,7 +61,7 @@ MAX_REASON = 300
 MAX_PROGRAMME = 150
 
 
-class Action:
+class Action(StrEnum):
     ISSUED = "issued"
     UPDATED = "updated"
     REVOKED = "revoked"
@@ -123,8 +130,8 @@ async def _rules(session: AsyncSession, event: EventView) -> Rules:
         row.completion_needs_survey,
         has_survey is not None,
         row.programme,
-        counts.get("valid", 0),
-        counts.get("revoked", 0),
+        counts.get(CertificateStatus.VALID, 0),
+        counts.get(CertificateStatus.REVOKED, 0),
     )
 
 
@@ -285,7 +292,7 @@ async def progress(
                 .where(
                     Certificate.event_id == event_id,
                     Certificate.user_id == user_id,
-                    Certificate.status == "valid",
+                    Certificate.status == CertificateStatus.VALID,
                 )
                 .order_by(Certificate.number.desc())
                 .limit(1)
@@ -346,7 +353,7 @@ async def _issue(
         holder_removed=False,
         attended_minutes=standing.attended_minutes,
         total_minutes=standing.total_minutes,
-        status="valid",
+        status=CertificateStatus.VALID,
         manual=manual,
         revoked_auto=False,
         issued_by=issued_by,
@@ -385,14 +392,16 @@ async def _settle_event(session: AsyncSession, event_id: int, now: datetime) -> 
             action = None
             if cert.manual or cert.holder_removed:
                 continue
-            if cert.status == "valid" and not standing.meets:
-                cert.status, cert.revoked_auto, cert.revoked_at = "revoked", True, now
+            if cert.status == CertificateStatus.VALID and not standing.meets:
+                cert.status = CertificateStatus.REVOKED
+                cert.revoked_auto, cert.revoked_at = True, now
                 cert.revoked_reason = None
                 action = Action.REVOKED
-            elif cert.status == "revoked" and cert.revoked_auto and standing.meets:
-                cert.status, cert.revoked_auto, cert.revoked_at = "valid", False, None
+            elif cert.status == CertificateStatus.REVOKED and cert.revoked_auto and standing.meets:
+                cert.status = CertificateStatus.VALID
+                cert.revoked_auto, cert.revoked_at = False, None
                 action = Action.REINSTATED
-            if cert.status == "valid" and (
+            if cert.status == CertificateStatus.VALID and (
                 cert.attended_minutes != standing.attended_minutes
                 or cert.total_minutes != standing.total_minutes
             ):
@@ -414,11 +423,11 @@ def _out_of_step(standing: Standing, mine: list[Certificate]) -> bool:
     for cert in mine:
         if cert.manual or cert.holder_removed:
             continue
-        if cert.status == "valid" and not standing.meets:
+        if cert.status == CertificateStatus.VALID and not standing.meets:
             return True
-        if cert.status == "revoked" and cert.revoked_auto and standing.meets:
+        if cert.status == CertificateStatus.REVOKED and cert.revoked_auto and standing.meets:
             return True
-        if cert.status == "valid" and (
+        if cert.status == CertificateStatus.VALID and (
             cert.attended_minutes != standing.attended_minutes
             or cert.total_minutes != standing.total_minutes
         ):
@@ -521,7 +530,7 @@ async def issue_by_hand(
             select(Certificate).where(
                 Certificate.event_id == event_id,
                 Certificate.user_id == user_id,
-                Certificate.status == "valid",
+                Certificate.status == CertificateStatus.VALID,
             )
         )
         if existing is not None:
@@ -568,9 +577,10 @@ async def revoke(
         raise InvalidInput(N_("A reason is 1 to {limit} characters long."), limit=MAX_REASON)
     async with db.begin() as session:
         cert = await _managed_certificate(session, actor, certificate_id)
-        if cert.status == "revoked":
+        if cert.status == CertificateStatus.REVOKED:
             raise InvalidInput(N_("This certificate is already revoked."))
-        cert.status, cert.revoked_reason, cert.revoked_at = "revoked", reason, now
+        cert.status = CertificateStatus.REVOKED
+        cert.revoked_reason, cert.revoked_at = reason, now
         cert.revoked_auto = False
         _change(cert, Action.REVOKED, now)
         if not cert.holder_removed:
@@ -584,7 +594,7 @@ async def reissue(
     """A copy with its own code, marked as a duplicate of the same event's certificate."""
     async with db.begin() as session:
         cert = await _managed_certificate(session, actor, certificate_id)
-        if cert.status != "valid" or cert.holder_removed:
+        if cert.status != CertificateStatus.VALID or cert.holder_removed:
             raise InvalidInput(N_("Only a valid certificate can be reissued."))
         number = (
             await session.scalar(
@@ -666,7 +676,7 @@ async def _view(session: AsyncSession, cert: Certificate) -> CertificateView:
         bounds[1],
         cert.attended_minutes,
         cert.total_minutes,
-        cert.status == "valid",
+        cert.status == CertificateStatus.VALID,
         cert.revoked_reason,
         cert.revoked_auto,
         cert.number > 1,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.services.errors import Stale
 from bot.services.events import ACTIVE, EventStatus, EventView, RegStatus, require_manage, view
 from bot.services.registration import Recipient
-from bot.services.users import Person
+from bot.services.users import Person, Role
 from storage.models import Event, Registration, User, UserRole
 
 
@@ -79,7 +79,7 @@ async def deciders(
         if event.organiser_id is not None:
             query = select(User).where(User.id == event.organiser_id)
         else:
-            admins = select(UserRole.user_id).where(UserRole.role == "admin")
+            admins = select(UserRole.user_id).where(UserRole.role == Role.ADMIN)
             query = select(User).where(
                 User.onboarded_at.is_not(None),
                 User.id.in_(admins) | User.telegram_id.in_(admin_ids),

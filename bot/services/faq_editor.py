@@ -30,7 +30,7 @@ from bot.services.faq import (
     forget_index,
     slugify,
 )
-from bot.services.faq_questions import question_row
+from bot.services.faq_questions import QuestionStatus, question_row
 from bot.services.roles import require
 from bot.services.users import Person, Role
 from storage.db import insert
@@ -67,7 +67,7 @@ async def start_publish(
         question, _ = await question_row(session, question_id)
         if question.entry_id is not None:
             raise InvalidInput(N_("This question is already in the FAQ."))
-        if question.status != "answered" or not question.answer:
+        if question.status != QuestionStatus.ANSWERED or not question.answer:
             raise InvalidInput(N_("Answer the question first."))
         draft = Draft(
             mode="publish",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -33,6 +34,14 @@ from storage.models import (
     UserRole,
     utcnow,
 )
+
+
+class QuestionStatus(StrEnum):
+    """Where a question asked to the organisers stands."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+
 
 # The last text searched in the FAQ, kept (as a dialog no handler reads typed text for)
 # so "Ask the organisers" can offer to send it instead of making the person retype it.
@@ -138,14 +147,14 @@ async def open_questions(
     """One page of the open questions, oldest first; the number open and of pages."""
     require(person, Role.ORGANISER)
     async with db() as session:
-        waiting = select(FaqQuestion).where(FaqQuestion.status == "open")
+        waiting = select(FaqQuestion).where(FaqQuestion.status == QuestionStatus.OPEN)
         total = await session.scalar(select(func.count()).select_from(waiting.subquery())) or 0
         pages = max(1, -(-total // QUEUE_PAGE))
         page = min(max(page, 0), pages - 1)
         rows = await session.execute(
             select(FaqQuestion, User)
             .outerjoin(User, User.id == FaqQuestion.asker_id)
-            .where(FaqQuestion.status == "open")
+            .where(FaqQuestion.status == QuestionStatus.OPEN)
             .order_by(FaqQuestion.created_at, FaqQuestion.id)
             .offset(page * QUEUE_PAGE)
             .limit(QUEUE_PAGE)
@@ -166,7 +175,7 @@ async def start_answer(
     require(person, Role.ORGANISER)
     async with db() as session:
         question, asker = await question_row(session, question_id)
-        if question.status != "open":
+        if question.status != QuestionStatus.OPEN:
             raise InvalidInput(N_("This question has already been answered."))
         view = _question_view(question, asker)
     await dialogs.open_dialog(db, person.id, FAQ_ANSWER, "text", {"question": question_id})
@@ -192,8 +201,13 @@ async def answer(
         )
         result = await session.execute(
             update(FaqQuestion)
-            .where(FaqQuestion.id == question_id, FaqQuestion.status == "open")
-            .values(status="answered", answer=value, answered_by=person.id, answered_at=utcnow())
+            .where(FaqQuestion.id == question_id, FaqQuestion.status == QuestionStatus.OPEN)
+            .values(
+                status=QuestionStatus.ANSWERED,
+                answer=value,
+                answered_by=person.id,
+                answered_at=utcnow(),
+            )
         )
         answered = None  # the dialog is closed either way
         if result.rowcount:

@@ -25,11 +25,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
-from bot.services.certificates import standings
+from bot.services.certificates import CertificateStatus, standings
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.events import EventStatus, RegStatus
 from bot.services.surveys import SURVEY_KIND
 from bot.services.users import Person, Role
+from bot.survey_kinds.rating import KIND as RATING
 from storage.models import (
     Certificate,
     Delivery,
@@ -207,7 +208,7 @@ async def _event(
     holders: dict[int, int] = defaultdict(int)  # valid certificates, duplicates not counted
     for user_id, number in await session.execute(
         select(Certificate.user_id, Certificate.number).where(
-            Certificate.event_id == event.id, Certificate.status == "valid"
+            Certificate.event_id == event.id, Certificate.status == CertificateStatus.VALID
         )
     ):
         holders[user_id] += number == 1
@@ -278,7 +279,7 @@ async def _questions(session: AsyncSession, event_ids: list[int]) -> list[Questi
         .join(EventSurvey, EventSurvey.id == SurveyResponse.survey_id)
         .where(
             EventSurvey.event_id.in_(event_ids),
-            SurveyQuestion.kind == "rating",
+            SurveyQuestion.kind == RATING.name,
             SurveyAnswer.value.is_not(None),
         )
         .group_by(SurveyQuestion.id)

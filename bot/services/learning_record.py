@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
+from bot.services.certificates import CertificateStatus
 from bot.services.users import Person
 from storage.models import Attendance, Certificate, Event, User
 from storage.models import Session as EventSession
@@ -80,7 +81,9 @@ async def _record(session: AsyncSession, user_id: int, timezone: ZoneInfo, targe
         (
             await session.execute(
                 select(Certificate.event_id, Certificate.code)
-                .where(Certificate.user_id == user_id, Certificate.status == "valid")
+                .where(
+                    Certificate.user_id == user_id, Certificate.status == CertificateStatus.VALID
+                )
                 .order_by(Certificate.number)
             )
         ).all()

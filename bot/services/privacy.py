@@ -15,6 +15,7 @@ from bot.services.events import EventStatus, RegStatus
 from bot.services.registration import Promotion, promote
 from bot.services.users import Person
 from storage.db import Database, truncate_wal
+from storage.inbox import InboundStatus
 from storage.models import (
     Announcement,
     Attendance,
@@ -251,7 +252,7 @@ async def forget_user(db: Database, user_id: int, now: datetime | None = None) -
         # Updates parked after failing keep their content (name, text) for a look: not theirs.
         await session.execute(
             delete(InboundUpdate).where(
-                InboundUpdate.lane == telegram_id, InboundUpdate.status == "parked"
+                InboundUpdate.lane == telegram_id, InboundUpdate.status == InboundStatus.PARKED
             )
         )
         promoted = await _end_registrations(session, user.id, now)

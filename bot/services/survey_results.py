@@ -1,6 +1,7 @@
 """What a survey's results show the event's organisers and trainers: the response rate,
-each rating's mean and distribution, each choice's counts, the typed answers, the trend
-of each rating across a course's sessions, and the rows behind the CSV/XLSX export.
+each question's answers counted (its kind in bot/survey_kinds says how they read), the
+typed answers, the trend of each rating across a course's sessions, and the rows behind
+the CSV/XLSX export.
 
 Figures come from a few grouped queries (the database counts), so 10,000 responses take
 milliseconds (bench/survey_results.py). Anonymous surveys hand out no names, user ids,
@@ -22,16 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.i18n import N_, latvian_sort_key
 from bot.services.errors import InvalidInput, NotAllowed, Stale
 from bot.services.events import EventView, can_staff, load_views, require_staff
-from bot.services.survey_templates import RATING_MAX, RATING_MIN, QuestionView, load_questions
-from bot.services.surveys import (
-    SURVEY_KIND,
-    Answer,
-    EventSurveyView,
-    Target,
-    load_survey,
-    targets,
-)
+from bot.services.survey_templates import QuestionView, load_questions
+from bot.services.surveys import SURVEY_KIND, EventSurveyView, Target, load_survey, targets
 from bot.services.users import Person, Role
+from bot.survey_kinds import Answer, QuestionKind, Tally, kind_of
 from storage.models import (
     Delivery,
     Event,
@@ -47,19 +42,21 @@ EVENTS_LISTED = 30
 
 
 @dataclass(frozen=True)
-class RatingStats:
-    count: int
-    mean: float | None
-    distribution: tuple[int, ...]  # how many gave 1, 2, ... 5
-
-
-@dataclass(frozen=True)
 class QuestionResult:
     question: QuestionView
-    answered: int
-    rating: RatingStats | None = None
-    choices: tuple[int, ...] | None = None  # count per option
-    texts: tuple[str, ...] = ()
+    tally: Tally
+
+    @property
+    def kind(self) -> QuestionKind:
+        return kind_of(self.question.kind)
+
+    @property
+    def answered(self) -> int:
+        return self.tally.answered
+
+    @property
+    def mean(self) -> float | None:
+        return self.kind.mean(self.tally)
 
 
 @dataclass(frozen=True)
@@ -87,17 +84,6 @@ class Results:
     @property
     def rate(self) -> float:
         return self.respondents / self.recipients if self.recipients else 0.0
-
-
-def rating_stats(counts: dict[int, int]) -> RatingStats:
-    distribution = tuple(counts.get(v, 0) for v in range(RATING_MIN, RATING_MAX + 1))
-    total = sum(distribution)
-    mean = (
-        sum(v * counts.get(v, 0) for v in range(RATING_MIN, RATING_MAX + 1)) / total
-        if total
-        else None
-    )
-    return RatingStats(total, mean, distribution)
 
 
 async def _survey_for_staff(
@@ -215,25 +201,20 @@ async def compute(
         for session_id in in_scope:
             for value, count in values.get((session_id, question.id), {}).items():
                 merged[value] += count
-        if question.kind == "rating":
-            stats = rating_stats(merged)
-            results.append(QuestionResult(question, stats.count, rating=stats))
-            if scope is None and len(covered) > 1:
-                points = []
-                for target in covered:
-                    if target.session.id not in in_scope:
-                        continue
-                    one = rating_stats(values.get((target.session.id, question.id), {}))
-                    points.append(
-                        TrendPoint(target.number, target.session.starts_at, one.mean, one.count)
+        kind = kind_of(question.kind)
+        results.append(QuestionResult(question, Tally(dict(merged), tuple(texts[question.id]))))
+        if kind.trend and scope is None and len(covered) > 1:
+            points = []
+            for target in covered:
+                if target.session.id not in in_scope:
+                    continue
+                one = Tally(values.get((target.session.id, question.id), {}))
+                points.append(
+                    TrendPoint(
+                        target.number, target.session.starts_at, kind.mean(one), one.answered
                     )
-                trend[question.id] = tuple(points)
-        elif question.kind == "choice":
-            counts = tuple(merged.get(i, 0) for i in range(len(question.options)))
-            results.append(QuestionResult(question, sum(counts), choices=counts))
-        else:
-            found = tuple(texts.get(question.id, ()))
-            results.append(QuestionResult(question, len(found), texts=found))
+                )
+            trend[question.id] = tuple(points)
     return Results(
         survey=survey,
         event=event,

@@ -1,7 +1,7 @@
 """Survey templates: the shipped default and the ones organisers build in the chat.
 
-A question is one of three kinds: a 1-5 rating, a single choice (2-6 options), or a free
-text of at most TEXT_LIMIT characters. Its wording is kept per language; an organiser's
+A question is of one of the kinds in bot/survey_kinds (a 1-5 rating, a single choice of
+2-6 options, a free text...). Its wording is kept per language; an organiser's
 own question has the wording they typed, shown to everyone. A template that an event
 survey uses is locked: its questions no longer change, so results stay comparable.
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -22,12 +23,10 @@ from bot.i18n import N_
 from bot.services import dialogs
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, Stale
 from bot.services.users import Person, Role
+from bot.survey_kinds import KINDS, kind_of
 from storage.db import insert
 from storage.models import Dialog, EventSurvey, SurveyQuestion, SurveyTemplate
 
-KINDS = ("rating", "choice", "text")
-RATING_MIN, RATING_MAX = 1, 5
-TEXT_LIMIT = 1000
 QUESTION_LIMIT = 300
 NAME_LIMIT = 80
 OPTION_LIMIT = 40
@@ -248,11 +247,21 @@ def _may_edit(person: Person, found: TemplateView) -> None:
 # -- building a template in the chat -----------------------------------------------------
 
 
+class BuildStep(StrEnum):
+    """The template builder's dialog steps (and DONE once a template was made)."""
+
+    NAME = "name"
+    TEXT = "text"
+    OPTIONS = "options"
+    REQUIRED = "required"
+    DONE = "done"
+
+
 @dataclass(frozen=True)
 class BuildState:
-    """Where the builder is: `step` is name, text, options or required."""
+    """Where the builder is."""
 
-    step: str
+    step: BuildStep
     template_id: int | None
     kind: str | None
 
@@ -261,7 +270,7 @@ async def start_template(
     db: async_sessionmaker[AsyncSession], person: Person, now: datetime
 ) -> None:
     require_organiser(person)
-    await dialogs.open_dialog(db, person.id, SURVEY_BUILD, "name", now=now)
+    await dialogs.open_dialog(db, person.id, SURVEY_BUILD, BuildStep.NAME, now=now)
 
 
 async def start_question(
@@ -280,7 +289,12 @@ async def start_question(
             N_("A template can have at most {count} questions."), count=MAX_QUESTIONS
         )
     await dialogs.open_dialog(
-        db, person.id, SURVEY_BUILD, "text", {"template": template_id, "kind": kind}, now=now
+        db,
+        person.id,
+        SURVEY_BUILD,
+        BuildStep.TEXT,
+        {"template": template_id, "kind": kind},
+        now=now,
     )
     return found
 
@@ -299,7 +313,7 @@ async def typed(
     if dialog is None or dialog.name != SURVEY_BUILD:
         raise Stale()
     data = dict(dialog.data)
-    if dialog.step == "name":
+    if dialog.step == BuildStep.NAME:
         name = _clean(text)
         if not name or len(name) > NAME_LIMIT:
             raise InvalidInput(
@@ -311,8 +325,8 @@ async def typed(
             await session.flush()
             template_id = row.id
         await dialogs.close_dialog(db, person.id, SURVEY_BUILD)
-        return BuildState("done", template_id, None), template_id
-    if dialog.step == "text":
+        return BuildState(BuildStep.DONE, template_id, None), template_id
+    if dialog.step == BuildStep.TEXT:
         wording_ = _clean(text)
         if not wording_ or len(wording_) > QUESTION_LIMIT:
             raise InvalidInput(
@@ -320,10 +334,12 @@ async def typed(
             )
         data["text"] = wording_
         data["language"] = person.language
-        step = "options" if data.get("kind") == "choice" else "required"
-        await dialogs.move_dialog(db, person.id, SURVEY_BUILD, "text", step, data, now)
+        step = (
+            BuildStep.OPTIONS if kind_of(str(data.get("kind"))).has_options else BuildStep.REQUIRED
+        )
+        await dialogs.move_dialog(db, person.id, SURVEY_BUILD, BuildStep.TEXT, step, data, now)
         return BuildState(step, data.get("template"), data.get("kind")), None
-    if dialog.step == "options":
+    if dialog.step == BuildStep.OPTIONS:
         options = [_clean(line) for line in text.splitlines() if _clean(line)]
         if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
             raise InvalidInput(
@@ -338,8 +354,10 @@ async def typed(
         if len(set(options)) != len(options):
             raise InvalidInput(N_("The options must differ from each other."))
         data["options"] = options
-        await dialogs.move_dialog(db, person.id, SURVEY_BUILD, "options", "required", data, now)
-        return BuildState("required", data.get("template"), data.get("kind")), None
+        await dialogs.move_dialog(
+            db, person.id, SURVEY_BUILD, BuildStep.OPTIONS, BuildStep.REQUIRED, data, now
+        )
+        return BuildState(BuildStep.REQUIRED, data.get("template"), data.get("kind")), None
     raise InvalidInput(N_("Please use the buttons."))
 
 
@@ -352,7 +370,7 @@ async def finish_question(
     if (
         dialog is None
         or dialog.name != SURVEY_BUILD
-        or dialog.step != "required"
+        or dialog.step != BuildStep.REQUIRED
         or dialog.data.get("template") != template_id
     ):
         raise Stale()
@@ -364,7 +382,7 @@ async def finish_question(
             delete(Dialog).where(
                 Dialog.user_id == person.id,
                 Dialog.name == SURVEY_BUILD,
-                Dialog.step == "required",
+                Dialog.step == BuildStep.REQUIRED,
             )
         )
         if not taken.rowcount:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -53,16 +54,9 @@ from bot.services.events import (
 )
 from bot.services.outbox import enqueue
 from bot.services.sealing import Sealer, Unreadable
-from bot.services.survey_templates import (
-    KINDS,
-    RATING_MAX,
-    RATING_MIN,
-    TEXT_LIMIT,
-    QuestionView,
-    load_questions,
-    load_template,
-)
+from bot.services.survey_templates import QuestionView, load_questions, load_template
 from bot.services.users import Person
+from bot.survey_kinds import Answer, kind_of
 from storage.db import Database, insert, truncate_wal
 from storage.models import (
     Attendance,
@@ -79,13 +73,21 @@ from storage.models import (
 )
 from storage.models import Session as EventSession
 
-MODES = ("after_each_session", "after_last")
+
+class SurveyMode(StrEnum):
+    """Which sessions of an event a survey follows."""
+
+    AFTER_EACH_SESSION = "after_each_session"
+    AFTER_LAST = "after_last"
+
+
 DELAYS = (0, 15, 30, 60, 120)  # minutes after a session ends
 OPEN_DAYS = (1, 3, 7, 14)
 DEFAULT_DELAY, DEFAULT_OPEN_DAYS = 15, 7
 NUDGE_AFTER = timedelta(hours=24)
 SURVEY_KIND, NUDGE_KIND = "survey", "survey_nudge"
 SURVEY_DIALOG = "survey"
+ANSWER_STEP = "answer"  # the survey dialog's one step
 
 
 def new_response_id() -> str:
@@ -106,13 +108,6 @@ class SurveyClosed(InvalidInput):
 
 class NotSentToYou(NotAllowed):
     message = N_("This survey was not sent to you.")
-
-
-class TooLong(InvalidInput):
-    message = N_(
-        "Your answer has {length} characters; please shorten it to at most {limit}. "
-        "Nothing was saved."
-    )
 
 
 @dataclass(frozen=True)
@@ -142,7 +137,7 @@ class Target:
 
 def targets(survey: EventSurveyView, event: EventView) -> list[Target]:
     numbered = list(enumerate(event.sessions, 1))
-    if survey.mode == "after_last" and numbered:
+    if survey.mode == SurveyMode.AFTER_LAST and numbered:
         numbered = [max(numbered, key=lambda pair: (pair[1].ends_at, pair[1].id))]
     result = []
     for number, item in numbered:
@@ -207,12 +202,14 @@ async def attach(
     actor: Person,
     event_id: int,
     template_id: int,
-    mode: str,
+    mode: SurveyMode,
     anonymous: bool,
 ) -> int:
     """Attach a template to an event (pressing twice attaches it once)."""
-    if mode not in MODES:
-        raise Stale()
+    try:
+        mode = SurveyMode(mode)
+    except ValueError as error:
+        raise Stale() from error
     async with db.begin() as session:
         event = await view(session, event_id)
         require_manage(actor, event)
@@ -438,13 +435,16 @@ async def invitation(
 
 
 @dataclass(frozen=True)
-class Answer:
-    value: int | None
-    text: str | None
+class Reply:
+    """What someone pressed or typed for one question of a survey session: a button's
+    value, a typed text, or a skip."""
 
-    @property
-    def skipped(self) -> bool:
-        return self.value is None and self.text is None
+    survey_id: int
+    session_id: int
+    question_id: int
+    value: int | None = None
+    text: str | None = None
+    skip: bool = False
 
 
 @dataclass(frozen=True)
@@ -489,12 +489,8 @@ async def _target_for(
 
 
 def draft_size(questions: tuple[QuestionView, ...]) -> int:
-    """The padded size of every sealed draft of a template: room for the longest answers
-    (a typed character takes at most 6 bytes in JSON)."""
-    size = 64
-    for question in questions:
-        size += 40 + (TEXT_LIMIT * 6 if question.kind == "text" else 0)
-    return size
+    """The padded size of every sealed draft of a template: room for the longest answers."""
+    return 64 + sum(40 + kind_of(question.kind).draft_room(question) for question in questions)
 
 
 def _bound(survey_id: int, session_id: int, user_id: int) -> str:
@@ -653,7 +649,7 @@ async def _arrive(draft: Draft, index: int, now: datetime, *, changed: int | Non
     else:
         data = {"survey": draft.target.survey.id, "session": draft.target.session.id}
         data["index"] = index
-        values = {"name": SURVEY_DIALOG, "step": "answer", "data": data, "updated_at": now}
+        values = {"name": SURVEY_DIALOG, "step": ANSWER_STEP, "data": data, "updated_at": now}
         await session.execute(
             insert(session)(Dialog)
             .values(user_id=person.id, **values)
@@ -682,57 +678,33 @@ async def open_survey(
         return await _arrive(draft, index, now, changed=None)
 
 
-def check_answer(question: QuestionView, value: int | None, text: str | None, skip: bool) -> Answer:
+def check_answer(question: QuestionView, reply: Reply) -> Answer:
     """What a press or a typed text means for this question; refuses anything else."""
-    if skip:
+    if reply.skip:
         if question.required:
             raise InvalidInput(N_("This question needs an answer; it cannot be skipped."))
         return Answer(None, None)
-    if question.kind == "text":
-        if text is None:
-            raise Stale()
-        cleaned = text.strip()
-        if not cleaned:
-            raise InvalidInput(N_("Please type your answer as a text message."))
-        if len(cleaned) > TEXT_LIMIT:
-            raise TooLong(length=len(cleaned), limit=TEXT_LIMIT)
-        return Answer(None, cleaned)
-    if text is not None:
-        raise InvalidInput(N_("Please answer this question with the buttons."))
-    assert question.kind in KINDS
-    if question.kind == "rating":
-        allowed = range(RATING_MIN, RATING_MAX + 1)
-    else:
-        allowed = range(len(question.options))
-    if value is None or value not in allowed:
-        raise InvalidInput(N_("That is not one of this question's answers."))
-    return Answer(value, None)
+    return kind_of(question.kind).check(question, reply.value, reply.text)
 
 
 async def answer(
     db: async_sessionmaker[AsyncSession],
     sealer: Sealer,
     person: Person,
-    survey_id: int,
-    session_id: int,
-    question_id: int,
+    reply: Reply,
     now: datetime,
-    *,
-    value: int | None = None,
-    text: str | None = None,
-    skip: bool = False,
 ) -> Step:
     """Save (or change) one answer and move to the next question."""
     async with db.begin() as session:
-        target = await _target_for(session, person, survey_id, session_id, now)
+        target = await _target_for(session, person, reply.survey_id, reply.session_id, now)
         questions = tuple(await load_questions(session, target.survey.template_id))
-        index = next((i for i, q in enumerate(questions) if q.id == question_id), None)
+        index = next((i for i, q in enumerate(questions) if q.id == reply.question_id), None)
         if index is None:
             raise Stale(N_("This question is not part of this survey."))
-        given = check_answer(questions[index], value, text, skip)
+        given = check_answer(questions[index], reply)
         draft = await Draft(session, sealer, person, target, questions).load()
-        draft.answers[question_id] = given
-        return await _arrive(draft, index + 1, now, changed=question_id)
+        draft.answers[reply.question_id] = given
+        return await _arrive(draft, index + 1, now, changed=reply.question_id)
 
 
 async def typed(
@@ -760,9 +732,8 @@ async def typed(
         questions = await load_questions(session, target.survey.template_id)
     if not 0 <= index < len(questions):
         raise Stale()
-    return await answer(
-        db, sealer, person, survey_id, session_id, questions[index].id, now, text=text
-    )
+    reply = Reply(survey_id, session_id, questions[index].id, text=text)
+    return await answer(db, sealer, person, reply, now)
 
 
 # -- releasing anonymous answers at the close ----------------------------------------------
