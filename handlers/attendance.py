@@ -21,10 +21,10 @@ from bot.screens.attendance import (
 from bot.screens.event_staff import Manage
 from bot.screens.events import hours_text
 from bot.screens.keyboard import Row, page_row
+from bot.screens.text import shorten
 from bot.services import attendance, dialogs
 from bot.services.errors import ServiceError
 from handlers.common import Context, explain, guarded, on_input, on_press, say, who
-from handlers.paging import shorten
 
 NAME_ON_BUTTON = 40
 MARKS = {True: "✅", False: "❌", None: "▫️"}

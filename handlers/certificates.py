@@ -30,6 +30,7 @@ from bot.screens.certificates import (
     verify_text,
 )
 from bot.screens.keyboard import Row, page_row
+from bot.screens.text import shorten
 from bot.services import certificates, dialogs
 from bot.services.certificates import (
     Action,
@@ -47,7 +48,6 @@ from handlers.common import (
     say,
     who,
 )
-from handlers.paging import shorten
 
 PEOPLE_PAGE = 10
 PROGRAMME_DIALOG = "cert_programme"

@@ -30,6 +30,7 @@ from bot.screens.events import OpenCard
 from bot.screens.keyboard import Row
 from bot.screens.reminders import StaffReminders
 from bot.screens.reports import Export, ExportFormat, MunicipalitySummary, Registrants
+from bot.screens.survey_staff import EventSurveys
 from bot.services import dialogs, event_admin, registration
 from bot.services.calendar import event_calendar
 from bot.services.errors import ServiceError, Stale
@@ -51,7 +52,7 @@ def manage_buttons(tr: Translator, event: EventView, person: Person) -> Buttons:
             (tr._("📄 CSV"), Export(event.id, ExportFormat.CSV)),
             (tr._("📊 Excel"), Export(event.id, ExportFormat.XLSX)),
         ],
-        [(tr._("📝 Survey"), f"svo:{event.id}")],
+        [(tr._("📝 Survey"), EventSurveys(event.id))],
     ]
     if can_manage(person, event):
         if event.pending:

@@ -30,6 +30,7 @@ from bot.screens.events import (
     standing_text,
 )
 from bot.screens.keyboard import Row
+from bot.screens.surveys import start_data
 from bot.services import events as events_service
 from bot.services import my_trainings, registration
 from bot.services.calendar import event_calendar
@@ -41,7 +42,6 @@ from bot.services.municipalities import get as municipality
 from bot.services.my_trainings import Card
 from bot.services.registration import Standing
 from handlers.common import Buttons, Context, deep_links, guarded, on_press, say, who
-from handlers.surveys import start_data
 
 
 async def show_card(update: Update, context: Context, event_id: int, *, edit: bool) -> None:

@@ -12,12 +12,12 @@ from bot import pdf
 from bot.i18n import Translator
 from bot.screens.hours import RecordFile, RecordFormat
 from bot.screens.keyboard import Row
+from bot.screens.text import shorten
 from bot.services import learning_record
 from bot.services.certificates import format_code
 from bot.services.exports import Table, xlsx_bytes
 from bot.services.learning_record import Record
 from handlers.common import Context, guarded, on_press, say, who
-from handlers.paging import shorten
 
 LINES_PER_YEAR = 15  # in the chat; the files have every line
 

@@ -14,11 +14,11 @@ from bot.screens.events import hours_text, status_text
 from bot.screens.keyboard import page_row
 from bot.screens.onboarding import municipality_name
 from bot.screens.reports import Export, ExportFormat, MunicipalitySummary, Registrants, count_line
+from bot.screens.text import shorten
 from bot.services import reports
 from bot.services.exports import Table, csv_bytes, csv_style, xlsx_bytes
 from bot.services.reports import ExportData, Registrant
 from handlers.common import Context, on_press, say, who
-from handlers.paging import shorten
 
 # Long names and workplaces are cut in the chat list (the file has them in full), so a
 # page of LIST_PAGE people always stays well under Telegram's 4,096 characters.

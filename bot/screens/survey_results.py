@@ -11,22 +11,23 @@ from html import escape
 
 from bot.buttons import Button, button
 from bot.i18n import Translator
+from bot.screens.event_staff import Manage
+from bot.screens.keyboard import Noop
 from bot.screens.onboarding import municipality_name
 from bot.screens.surveys import MODE_NAMES, Rows, template_name
+from bot.screens.text import shorten
 from bot.services.events import EventView
 from bot.services.exports import Cell, Table
 from bot.services.survey_chart import Bars, Trend
 from bot.services.survey_results import ExportData, Results
 from bot.services.surveys import EventSurveyView
 from bot.survey_kinds import kind_of
-from bot.survey_kinds.base import shorten
 
 LIMIT = 3900  # below Telegram's 4,096, with room for tags
 COMMENTS_BUDGET = 3300
 COMMENT_IN_CHAT = 600  # characters of one typed answer in the chat (the export has all)
 QUESTION_IN_CHAT = 150
 SESSIONS_PAGE = 10
-NOOP = "noop"  # the page number between the arrows: pressing it does nothing
 
 
 class FileFormat(enum.StrEnum):
@@ -82,7 +83,7 @@ def pager(page: int, pages: int, to: Callable[[int], Button]) -> list[tuple[str,
     row = []
     if page > 0:
         row.append(("◀", to(page - 1).pack()))
-    row.append((f"{page + 1}/{pages}", NOOP))
+    row.append((f"{page + 1}/{pages}", Noop().pack()))
     if page + 1 < pages:
         row.append(("▶", to(page + 1).pack()))
     return row
@@ -294,7 +295,7 @@ def surveys_to_pick(
         ]
         for n, s in enumerate(found, 1)
     ]
-    rows.append([(tr._("◀ Back"), f"ea:{event.id}")])
+    rows.append([(tr._("◀ Back"), Manage(event.id).pack())])
     text = tr._("📊 <b>{title}</b>: which survey?", title=escape(event.title))
     if not found:
         text = tr._("No survey is attached to this event yet.")

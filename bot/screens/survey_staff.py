@@ -8,13 +8,14 @@ from html import escape
 
 from bot.buttons import Button, button
 from bot.i18n import Translator
+from bot.screens.event_staff import Manage
 from bot.screens.survey_results import ResultsView
 from bot.screens.surveys import MODE_NAMES, template_name
+from bot.screens.text import shorten
 from bot.services.events import EventView
 from bot.services.survey_templates import TemplateView
 from bot.services.surveys import DELAYS, OPEN_DAYS, EventSurveyView, SurveyMode
 from bot.survey_kinds import KINDS, kind_of
-from bot.survey_kinds.base import shorten
 
 Rows = list[list[tuple[str, str]]]
 
@@ -170,7 +171,7 @@ def event_surveys_screen(
         )
         rows.append([(tr._("➕ Add a survey"), PickTemplate(event.id).pack())])
         rows.append([(tr._("🧩 Templates"), Templates().pack())])
-    rows.append([(tr._("◀ Back"), f"ea:{event.id}")])
+    rows.append([(tr._("◀ Back"), Manage(event.id).pack())])
     return "\n".join(lines), rows
 
 

@@ -103,9 +103,5 @@ class QuestionKind:
         return given.value
 
 
-def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def counted(values: Sequence[int], tally: Tally) -> list[int]:
     return [tally.counts.get(value, 0) for value in values]

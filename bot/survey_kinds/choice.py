@@ -6,9 +6,10 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from bot.i18n import N_, Translator
+from bot.screens.text import shorten
 from bot.services.exports import Cell
 from bot.services.survey_chart import Bars
-from bot.survey_kinds.base import Answer, AnswerRows, QuestionKind, Tally, counted, shorten
+from bot.survey_kinds.base import Answer, AnswerRows, QuestionKind, Tally, counted
 
 if TYPE_CHECKING:
     from bot.services.survey_templates import QuestionView

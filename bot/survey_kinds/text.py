@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.i18n import N_, Translator
+from bot.screens.text import shorten
 from bot.services.errors import InvalidInput, Stale
 from bot.services.exports import Cell
-from bot.survey_kinds.base import Answer, AnswerRows, QuestionKind, Tally, shorten
+from bot.survey_kinds.base import Answer, AnswerRows, QuestionKind, Tally
 
 if TYPE_CHECKING:
     from bot.services.survey_templates import QuestionView
