@@ -340,10 +340,16 @@ async def confirm(db: async_sessionmaker[AsyncSession], actor: Person, now: date
         due = check_time(datetime.fromisoformat(data["due"]), now)
         await session.delete(dialog)
         if data.get("edit"):
-            row = await session.get(Announcement, int(data["edit"]))
-            if row is None or row.status != "scheduled":
+            # Only while still scheduled: going out (here or in another process) wins.
+            edited = await session.execute(
+                update(Announcement)
+                .where(Announcement.id == int(data["edit"]), Announcement.status == "scheduled")
+                .values(text=data["text"], due_at=due)
+            )
+            if not edited.rowcount:
                 raise Stale()
-            row.text, row.due_at = data["text"], due
+            row = await session.get(Announcement, int(data["edit"]), populate_existing=True)
+            assert row is not None
         else:
             row = Announcement(
                 event_id=event.id,
@@ -484,9 +490,16 @@ async def go_out(runtime: Runtime, now: datetime) -> None:
         )
     for announcement_id in due:
         async with runtime.db.begin() as session:
-            row = await session.get(Announcement, announcement_id)
-            if row is None or row.status != "scheduled":
+            # Taken by one statement: of two processes due at once, one goes on.
+            taken = await session.execute(
+                update(Announcement)
+                .where(Announcement.id == announcement_id, Announcement.status == "scheduled")
+                .values(status="sending")
+            )
+            if not taken.rowcount:
                 continue
+            row = await session.get(Announcement, announcement_id, populate_existing=True)
+            assert row is not None
             if not await _sender_may_send(session, runtime, row):
                 row.status = "cancelled"  # the sender's role or event was taken away
                 continue
