@@ -112,6 +112,6 @@ async def test_times_come_back_as_the_same_utc_instant(database_url: str) -> Non
             raw = conn.execute("select created_at from users").fetchone()[0]
         assert raw.startswith("2026-09-27 15:30:00")
     else:
-        query = text("select created_at::text from users")
+        query = text("select (created_at at time zone 'UTC')::text from users")
         raw = await on_connection(database_url, lambda c: c.scalar(query))
         assert raw == "2026-09-27 15:30:00"

@@ -22,9 +22,11 @@ def _on_version_apply(**kwargs: Any) -> None:
 
 
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
-    # Migrations stay free of project imports: the UTC wrapper is a plain DateTime on disk.
+    # Migrations stay free of project imports: the UTC wrapper is a plain DateTime on disk
+    # (timestamptz on PostgreSQL).
     if type_ == "type" and isinstance(obj, UTCDateTime):
-        return "sa.DateTime()"
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return "sa.DateTime().with_variant(postgresql.TIMESTAMP(timezone=True), 'postgresql')"
     return False
 
 
