@@ -26,16 +26,30 @@ def pytest_configure(config: pytest.Config) -> None:
         "sqlite_only(reason): the test is about SQLite itself (its file, WAL, pragmas); "
         "skipped when the suite runs on PostgreSQL",
     )
+    config.addinivalue_line(
+        "markers", "postgres: the test needs a PostgreSQL server (the postgres_url fixture)"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL run: skip SQLite-only tests, and leave out the tests that use no
+    test database at all (they run the same on the SQLite run)."""
     if not ON_POSTGRES:
         return
+    kept, left_out = [], []
     for item in items:
+        uses_database = "database_url" in getattr(item, "fixturenames", ())
+        if not uses_database and item.get_closest_marker("postgres") is None:
+            left_out.append(item)
+            continue
+        kept.append(item)
         marker = item.get_closest_marker("sqlite_only")
         if marker is not None:
             reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
             item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 def _postgres_server() -> str:

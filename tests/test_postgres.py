@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import asyncpg
+import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
@@ -17,6 +18,8 @@ from bot.config import Settings
 from bot.sandbox import Sandbox
 from storage.migrate import alembic_config
 from tests.helpers import ADMIN_ID, Clock
+
+pytestmark = pytest.mark.postgres
 
 
 def start_upgrade(tmp_path: Path, url: str) -> subprocess.Popen[str]:

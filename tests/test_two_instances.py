@@ -11,6 +11,7 @@ import signal
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
@@ -20,6 +21,8 @@ from storage.models import Registration
 from tests.helpers import start_bot, wait_for
 from tests.test_config import GOOD_TOKEN
 from tests.test_kill_mid_rush import FIRST_ID, PEOPLE, SEATS, prepare, press
+
+pytestmark = pytest.mark.postgres
 
 
 async def test_two_processes_share_a_rush_and_confirm_exactly_the_seats(
