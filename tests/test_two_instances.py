@@ -44,7 +44,9 @@ async def test_two_processes_share_a_rush_and_confirm_exactly_the_seats(
             }
             processes.append(await start_bot(folder, env))
         for api in apis:
-            await wait_for(lambda api=api: len(api.commands) == 4)  # started
+            # Polling: the instance has started, and its start-up recovery (which takes
+            # every stored update not yet handled) is behind it.
+            await wait_for(lambda api=api: api.polls > 0)
         for n in range(PEOPLE):
             apis[n % 2].put_update(press(n, event))
 
@@ -69,6 +71,15 @@ async def test_two_processes_share_a_rush_and_confirm_exactly_the_seats(
                 process.kill()
         for api in apis:
             await api.stop()
+
+    # Each press handled once, by the instance that received it.
+    answers = Counter(
+        (number, str(c.params["callback_query_id"]))
+        for number, api in enumerate(apis)
+        for c in api.calls_to("answerCallbackQuery")
+        if c.answered == "ok"
+    )
+    assert answers == {(n % 2, f"rush-{n}"): 1 for n in range(PEOPLE)}
 
     runtime = Runtime.from_settings(Settings(_env_file=None, database_url=postgres_url))
     try:
