@@ -2,9 +2,16 @@
 
 Write transactions (`db.begin()`) take SQLite's write lock up front (BEGIN IMMEDIATE), so
 whatever a transaction reads stays true until it commits: seat counts cannot be
-overtaken. Within this process writers also queue on an asyncio lock first, so they wait
-their turn without spinning on SQLite's busy handler. Read sessions (`db()`) use a plain
-BEGIN and, in WAL mode, never wait for writers.
+overtaken. Within this process SQLite writers also queue on an asyncio lock first, so they
+wait their turn without spinning on SQLite's busy handler; that lock is only a speed-up,
+the guarantee is the database's lock, which other processes honour too. Read sessions
+(`db()`) use a plain BEGIN and, in WAL mode, never wait for writers.
+
+On PostgreSQL transactions run side by side (READ COMMITTED); a decision that depends on
+what it read takes a row lock first (`SELECT ... FOR UPDATE`, see
+bot/services/events.lock_seats) or is one conditional statement. Pooled connections are
+checked before use (pre-ping), so a restarted server or a killed connection costs a
+reconnect, not a failed update.
 """
 
 from __future__ import annotations
@@ -82,6 +89,8 @@ def create_engine(url: str, *, guarded: bool = True, hide_parameters: bool = Tru
     pooled: dict[str, Any] = {}
     if make_url(url).database not in (None, "", ":memory:"):
         pooled = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+    if not is_sqlite(url):
+        pooled["pool_pre_ping"] = True
     engine = create_async_engine(url, hide_parameters=hide_parameters, **pooled)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
@@ -110,7 +119,7 @@ class Database(async_sessionmaker[AsyncSession]):
             async with super().begin() as session:
                 yield session
             return
-        async with self._writers, self() as session:
+        async with self._queue(), self() as session:
             if self._sqlite:
                 await session.connection(execution_options={IMMEDIATE: True})
             try:
@@ -119,6 +128,14 @@ class Database(async_sessionmaker[AsyncSession]):
                 await session.rollback()
                 raise
             await session.commit()
+
+    @asynccontextmanager
+    async def _queue(self) -> AsyncIterator[None]:
+        if not self._sqlite:
+            yield
+            return
+        async with self._writers:
+            yield
 
 
 async def truncate_wal(engine: AsyncEngine) -> bool:

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.types import UTCDateTime
+from storage.types import Document, UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -108,7 +107,7 @@ class Dialog(Base):
     )
     name: Mapped[str] = mapped_column(String(32))
     step: Mapped[str] = mapped_column(String(32))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(Document, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
@@ -328,7 +327,7 @@ class Delivery(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     ref_id: Mapped[int | None] = mapped_column(Integer)  # the reminder, survey... it belongs to
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(Document, default=dict)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16), default="pending")
@@ -388,8 +387,8 @@ class SurveyQuestion(Base):
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
     required: Mapped[bool] = mapped_column(Boolean, default=True)
-    texts: Mapped[dict[str, str]] = mapped_column(JSON)
-    options: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    texts: Mapped[dict[str, str]] = mapped_column(Document)
+    options: Mapped[list[dict[str, str]]] = mapped_column(Document, default=list)
 
 
 class EventSurvey(Base):
@@ -530,8 +529,8 @@ class EventReminders(Base):
     event_id: Mapped[int] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
     )
-    offsets: Mapped[list[int] | None] = mapped_column(JSON)
-    skipped: Mapped[list[str]] = mapped_column(JSON, default=list)
+    offsets: Mapped[list[int] | None] = mapped_column(Document)
+    skipped: Mapped[list[str]] = mapped_column(Document, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 

@@ -1,32 +1,42 @@
-"""Column types that SQLite would otherwise get wrong."""
+"""Column types that each database should store its own best way."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import JSON, DateTime
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Stores aware datetimes as naive UTC and hands them back aware (UTC).
+    """Aware datetimes in, aware (UTC) datetimes out.
 
-    SQLite keeps no offset, so `DateTime(timezone=True)` would silently lose it.
+    PostgreSQL stores them as `timestamptz`. SQLite keeps no offset, so
+    `DateTime(timezone=True)` would silently lose it: there they are stored as naive UTC.
     """
 
     impl = DateTime
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(DateTime(timezone=dialect.name == "postgresql"))
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column; attach a time zone first")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        utc = value.astimezone(UTC)
+        return utc if dialect.name == "postgresql" else utc.replace(tzinfo=None)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# JSON documents: `jsonb` on PostgreSQL (compact, comparable, indexable), JSON text elsewhere.
+Document = JSON().with_variant(JSONB(), "postgresql")

@@ -28,6 +28,8 @@ from tests.survey_kit import FIRST, attach, course, tick
 END = FIRST + timedelta(hours=4)
 ORDER = [2, 0, 4, 1, 3]  # who answers first, second... (not the order of their ids)
 
+pytestmark = pytest.mark.sqlite_only(reason="replays the SQLite file and its -wal, page by page")
+
 
 @pytest.fixture
 def clock() -> Clock:

@@ -157,6 +157,10 @@ async def test_forget_removes_or_anonymises_every_row_and_the_name_leaves_the_fi
     assert set(present) == stand_ins
 
     # Her name is in neither the database file nor its -wal (secure_delete, WAL truncated).
+    # (On PostgreSQL the files are the server's, out of the bot's reach: VACUUM is the
+    # operator's, see README.)
+    if not settings.database_url.startswith("sqlite"):
+        return
     path = Path(settings.database_url.split("///", 1)[1])
     for file in (path, Path(f"{path}-wal")):
         if file.exists():

@@ -1,56 +1,73 @@
-"""Migrations, schema, SQLite pragmas and UTC storage on a real database file."""
+"""Migrations, schema, SQLite pragmas and UTC storage on a real database (a SQLite file, or
+PostgreSQL on the PostgreSQL run)."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, TypeVar
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import Connection
 
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import alembic_config, downgrade, upgrade
 from storage.models import Base, User
+
+T = TypeVar("T")
 
 
 def sync_path(database_url: str) -> str:
     return database_url.split("///", 1)[1]
 
 
-async def test_empty_file_gets_the_whole_schema(database_url: str) -> None:
+async def on_connection(database_url: str, work: Callable[[Connection], T]) -> T:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(work)
+    finally:
+        await engine.dispose()
+
+
+async def test_empty_database_gets_the_whole_schema(database_url: str) -> None:
     applied = await asyncio.to_thread(upgrade, database_url)
     heads = ScriptDirectory.from_config(alembic_config(database_url)).get_heads()
     assert applied and applied[-1] == heads[0]
-    with sqlite3.connect(sync_path(database_url)) as conn:
-        tables = {
-            row[0] for row in conn.execute("select name from sqlite_master where type='table'")
-        }
-        assert {"users", "user_roles", "role_audit", "dialogs", "alembic_version"} <= tables
-        columns = {row[1] for row in conn.execute("pragma table_info(users)")}
-        assert {
-            "telegram_id",
-            "full_name",
-            "municipality",
-            "workplace",
-            "username",
-            "language",
-            "created_at",
-            "updated_at",
-        } <= columns
+
+    def schema(connection: Connection) -> tuple[set[str], set[str]]:
+        found = inspect(connection)
+        return set(found.get_table_names()), {c["name"] for c in found.get_columns("users")}
+
+    tables, columns = await on_connection(database_url, schema)
+    assert {"users", "user_roles", "role_audit", "dialogs", "alembic_version"} <= tables
+    assert {
+        "telegram_id",
+        "full_name",
+        "municipality",
+        "workplace",
+        "username",
+        "language",
+        "created_at",
+        "updated_at",
+    } <= columns
     # Running it again applies nothing.
     assert await asyncio.to_thread(upgrade, database_url) == []
 
 
 async def test_migrations_match_the_models(database_url: str) -> None:
     await asyncio.to_thread(upgrade, database_url)
-    engine = create_sync_engine(f"sqlite:///{sync_path(database_url)}")
-    with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    engine.dispose()
+
+    def drift(connection: Connection) -> list[Any]:
+        return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+    diff = await on_connection(database_url, drift)
     assert diff == [], "models changed without a migration: run alembic revision --autogenerate"
 
 
@@ -63,6 +80,7 @@ async def test_every_migration_downgrades_and_upgrades_again(database_url: str) 
         await asyncio.to_thread(upgrade, database_url, revision.revision)
 
 
+@pytest.mark.sqlite_only(reason="SQLite pragmas")
 async def test_pragmas_are_set_on_every_connection(database_url: str) -> None:
     await asyncio.to_thread(upgrade, database_url)
     engine = create_engine(database_url)
@@ -89,6 +107,11 @@ async def test_times_come_back_as_the_same_utc_instant(database_url: str) -> Non
     await engine.dispose()
     assert stored == riga_evening
     assert stored.tzinfo == UTC
-    with sqlite3.connect(sync_path(database_url)) as conn:
-        raw = conn.execute("select created_at from users").fetchone()[0]
-    assert raw.startswith("2026-09-27 15:30:00")
+    if database_url.startswith("sqlite"):
+        with sqlite3.connect(sync_path(database_url)) as conn:
+            raw = conn.execute("select created_at from users").fetchone()[0]
+        assert raw.startswith("2026-09-27 15:30:00")
+    else:
+        query = text("select (created_at at time zone 'UTC')::text from users")
+        raw = await on_connection(database_url, lambda c: c.scalar(query))
+        assert raw == "2026-09-27 15:30:00"

@@ -347,10 +347,19 @@ async def confirm(db: async_sessionmaker[AsyncSession], actor: Person, now: date
         due = check_time(datetime.fromisoformat(data["due"]), now)
         await session.delete(dialog)
         if data.get("edit"):
-            row = await session.get(Announcement, int(data["edit"]))
-            if row is None or row.status != AnnouncementStatus.SCHEDULED:
+            # Only while still scheduled: going out (here or in another process) wins.
+            edited = await session.execute(
+                update(Announcement)
+                .where(
+                    Announcement.id == int(data["edit"]),
+                    Announcement.status == AnnouncementStatus.SCHEDULED,
+                )
+                .values(text=data["text"], due_at=due)
+            )
+            if not edited.rowcount:
                 raise Stale()
-            row.text, row.due_at = data["text"], due
+            row = await session.get(Announcement, int(data["edit"]), populate_existing=True)
+            assert row is not None
         else:
             row = Announcement(
                 event_id=event.id,
@@ -499,9 +508,19 @@ async def go_out(runtime: Runtime, now: datetime) -> None:
         )
     for announcement_id in due:
         async with runtime.db.begin() as session:
-            row = await session.get(Announcement, announcement_id)
-            if row is None or row.status != AnnouncementStatus.SCHEDULED:
+            # Taken by one statement: of two processes due at once, one goes on.
+            taken = await session.execute(
+                update(Announcement)
+                .where(
+                    Announcement.id == announcement_id,
+                    Announcement.status == AnnouncementStatus.SCHEDULED,
+                )
+                .values(status=AnnouncementStatus.SENDING)
+            )
+            if not taken.rowcount:
                 continue
+            row = await session.get(Announcement, announcement_id, populate_existing=True)
+            assert row is not None
             if not await _sender_may_send(session, runtime, row):
                 # The sender's role or the event was taken away.
                 row.status = AnnouncementStatus.CANCELLED

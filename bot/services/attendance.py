@@ -5,7 +5,8 @@ until CHECKIN_CLOSES_AFTER after it ends. Wrong codes are counted per person
 (CheckinAttempts); MAX_WRONG_CODES in a row lock that person out of check-in for LOCKOUT.
 Every code that does not check the person in counts: a made-up one, and a real one that
 is not open now or not for an event they are confirmed for (else guessing could be mixed
-with a known expired code to dodge the lockout). Only a check-in resets the count.
+with a known expired code to dodge the lockout). Only a check-in resets the count. The count
+goes up in one UPDATE ... RETURNING, so guesses sent at once (from any process) each count.
 Every write runs in one transaction (BEGIN IMMEDIATE on SQLite), and the (session, user)
 primary key keeps one attendance row per person.
 """
@@ -17,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_, latvian_sort_key
@@ -27,6 +28,7 @@ from bot.services.users import Person
 from storage.db import insert
 from storage.models import Attendance, CheckinAttempts, Registration, User
 from storage.models import Session as EventSession
+from storage.types import UTCDateTime
 
 CHECKIN_OPENS_BEFORE = timedelta(minutes=30)
 CHECKIN_CLOSES_AFTER = timedelta(minutes=30)
@@ -205,24 +207,47 @@ async def _checkin_target(
     session: AsyncSession, person: Person, code: str, now: datetime
 ) -> tuple[EventSession, EventView] | ServiceError:
     """The session this code checks into, or why it cannot; counts every refusal."""
-    attempts = await session.get(CheckinAttempts, person.id)
-    if attempts is None:
-        attempts = CheckinAttempts(user_id=person.id, failures=0)
-        session.add(attempts)
-    if attempts.locked_until is not None and now < attempts.locked_until:
-        seconds = math.ceil((attempts.locked_until - now).total_seconds())
+    await session.execute(
+        insert(session)(CheckinAttempts)
+        .values(user_id=person.id, failures=0)
+        .on_conflict_do_nothing(index_elements=[CheckinAttempts.user_id])
+    )
+    locked_until = await session.scalar(
+        select(CheckinAttempts.locked_until).where(CheckinAttempts.user_id == person.id)
+    )
+    if locked_until is not None and now < locked_until:
+        seconds = math.ceil((locked_until - now).total_seconds())
         return LockedOut(seconds=seconds)
     found = await _usable_session(session, person, code, now)
     if not isinstance(found, ServiceError):
-        attempts.failures = 0
-        attempts.locked_until = None
+        await session.execute(
+            update(CheckinAttempts)
+            .where(CheckinAttempts.user_id == person.id)
+            .values(failures=0, locked_until=None)
+        )
         return found
-    attempts.failures += 1
-    if attempts.failures >= MAX_WRONG_CODES:
-        attempts.failures = 0
-        attempts.locked_until = now + LOCKOUT
+    if await _count_failure(session, person.id, now):
         return LockedOut(seconds=math.ceil(LOCKOUT.total_seconds()))
     return found
+
+
+async def _count_failure(session: AsyncSession, user_id: int, now: datetime) -> bool:
+    """One more wrong code, in one statement (concurrent guesses each count); True when it
+    is the one that locks the person out (the count starts again from zero)."""
+    reached = CheckinAttempts.failures + 1 >= MAX_WRONG_CODES
+    failures = await session.scalar(
+        update(CheckinAttempts)
+        .where(CheckinAttempts.user_id == user_id)
+        .values(
+            failures=case((reached, 0), else_=CheckinAttempts.failures + 1),
+            locked_until=case(
+                (reached, literal(now + LOCKOUT, UTCDateTime())),
+                else_=CheckinAttempts.locked_until,
+            ),
+        )
+        .returning(CheckinAttempts.failures)
+    )
+    return failures == 0
 
 
 async def _usable_session(

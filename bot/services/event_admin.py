@@ -8,7 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.errors import Stale
-from bot.services.events import ACTIVE, EventStatus, EventView, RegStatus, require_manage, view
+from bot.services.events import (
+    ACTIVE,
+    EventStatus,
+    EventView,
+    RegStatus,
+    lock_seats,
+    require_manage,
+    view,
+)
 from bot.services.registration import Recipient
 from bot.services.users import Person, Role
 from storage.models import Event, Registration, User, UserRole
@@ -95,6 +103,7 @@ async def cancel_event(
 ) -> tuple[EventView, list[Recipient]]:
     """Cancel the event; everyone registered (or waiting, or asking) is to be told."""
     async with db.begin() as session:
+        await lock_seats(session, event_id)
         event = await view(session, event_id)
         require_manage(actor, event)
         if event.status not in (EventStatus.DRAFT, EventStatus.PUBLISHED):

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.i18n import N_
 from bot.services.certificates import DEFAULT_PERCENT, check_percent, clean_programme
 from bot.services.errors import InvalidInput
-from bot.services.events import EventStatus, EventView, require_manage, view
+from bot.services.events import EventStatus, EventView, lock_seats, require_manage, view
 from bot.services.ids import parse_id
 from bot.services.registration import Promotion, promote
 from bot.services.roles import require
@@ -236,6 +236,7 @@ async def update_field(
     if name not in EDITABLE_FIELDS:
         raise InvalidInput(N_("That cannot be changed."))
     async with db.begin() as session:
+        await lock_seats(session, event_id)
         current = await view(session, event_id)
         require_manage(actor, current)
         if current.status not in (EventStatus.DRAFT, EventStatus.PUBLISHED):

@@ -26,7 +26,7 @@ from bot.services import event_builder as builder
 from bot.services import reminders
 from bot.services.certificates import MAX_PROGRAMME
 from bot.services.errors import NotFound
-from bot.services.events import ACTIVE, EventStatus, EventView, RegStatus, view
+from bot.services.events import ACTIVE, EventStatus, EventView, RegStatus, lock_seats, view
 from bot.services.outbox import enqueue
 from bot.services.registration import promote
 from storage.models import Delivery, Event, EventTrainer, Registration, User
@@ -192,6 +192,8 @@ async def import_events(
     created: list[str] = []
     updated: list[str] = []
     async with db.begin() as session:  # all or nothing
+        known = select(Event.id).where(Event.key.in_([draft.key for draft, _ in drafts]))
+        await lock_seats(session, *await session.scalars(known))
         for draft, extra in drafts:
             where = f"event {draft.key}"
             event = await session.scalar(select(Event).where(Event.key == draft.key))

@@ -185,6 +185,22 @@ async def load_views(
     ]
 
 
+async def lock_seats(session: AsyncSession, *event_ids: int) -> None:
+    """Make this write transaction the only one deciding these events' seats until it
+    commits: a row lock on each event on PostgreSQL (in id order, so two transactions
+    never wait for each other), held by every process sharing the database. On SQLite the
+    write transaction already holds the whole database (BEGIN IMMEDIATE, storage/db.py).
+    Call it before reading anything the decision depends on."""
+    if not event_ids:
+        return
+    await session.execute(
+        select(Event.id)
+        .where(Event.id.in_(sorted(set(event_ids))))
+        .order_by(Event.id)
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: inserts that refer to it go on
+    )
+
+
 async def view(session: AsyncSession, event_id: int, *, staff_details: bool = True) -> EventView:
     event = await session.get(Event, event_id)
     if event is None:

@@ -65,10 +65,13 @@ async def enqueue_many(session: AsyncSession, deliveries: list[dict[str, Any]]) 
         for item in deliveries
     ]
     # One statement run for every row: compiled once, unlike a VALUES list of varying length.
-    statement = insert(session)(Delivery).on_conflict_do_nothing(
-        index_elements=[Delivery.dedupe_key]
+    # The ids it returns count the rows added (asyncpg reports no rowcount for many rows).
+    statement = (
+        insert(session)(Delivery)
+        .on_conflict_do_nothing(index_elements=[Delivery.dedupe_key])
+        .returning(Delivery.id)
     )
     await session.flush()
     connection = await session.connection()
     result = await connection.execute(statement, values)
-    return result.rowcount or 0
+    return len(result.all())

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import certificates, faq_questions, learning_record, municipalities
-from bot.services.events import EventStatus, RegStatus
+from bot.services.events import EventStatus, RegStatus, lock_seats
 from bot.services.registration import Promotion, promote
 from bot.services.users import Person
 from storage.db import Database, truncate_wal
@@ -298,7 +298,17 @@ async def _event_over(session: AsyncSession, event_id: int, now: datetime) -> bo
 async def _end_registrations(session: AsyncSession, user_id: int, now: datetime) -> list[Promotion]:
     """Registrations for events still to come: a held seat passes on, the row goes."""
     promoted: list[Promotion] = []
-    rows = list(await session.scalars(select(Registration).where(Registration.user_id == user_id)))
+    events = await session.scalars(
+        select(Registration.event_id).where(Registration.user_id == user_id)
+    )
+    await lock_seats(session, *events)
+    rows = list(
+        await session.scalars(
+            select(Registration)
+            .where(Registration.user_id == user_id)
+            .execution_options(populate_existing=True)
+        )
+    )
     for registration in rows:
         if await _event_over(session, registration.event_id, now):
             continue

@@ -1,8 +1,10 @@
 """Seats: registering, the waiting list, approval and cancelling.
 
-Every decision runs in one write transaction (SQLite: BEGIN IMMEDIATE, see storage/db.py),
-so the seats counted are still free when the registration is written: 1,000 presses at
-once still confirm exactly `capacity` people. The unique key on (event, user) makes a
+Every decision runs in one write transaction that first takes the event's seats
+(`events.lock_seats`: a row lock on the event on PostgreSQL; SQLite's BEGIN IMMEDIATE holds
+the whole file), so the seats counted are still free when the registration is written, in
+this process or any other sharing the database: 1,000 presses at once still confirm exactly
+`capacity` people. The unique key on (event, user) makes a
 double press, or a repeated update, register once.
 """
 
@@ -26,6 +28,7 @@ from bot.services.events import (
     EventView,
     RegStatus,
     check_visible,
+    lock_seats,
     require_manage,
     view,
 )
@@ -190,6 +193,7 @@ async def _register_all(
     by_event: dict[int, list[tuple[int, _Request]]] = {}
     for index, request in enumerate(requests):
         by_event.setdefault(request.event_id, []).append((index, request))
+    await lock_seats(session, *by_event)
     for event_id, items in by_event.items():
         results.update(await _register_for_event(session, event_id, items))
     return [results[index] for index in range(len(requests))]
@@ -288,7 +292,8 @@ async def promote(
 ) -> list[Promotion]:
     """Give free seats to the waiting list in order (skipping people whose municipality
     is at its limit), and plan their reminders. Runs inside the caller's write
-    transaction."""
+    transaction, which should have taken the event's seats first (`lock_seats`)."""
+    await lock_seats(session, event_id)
     event_row = await session.get(Event, event_id)
     assert event_row is not None
     promoted: list[Registration] = []
@@ -313,6 +318,17 @@ async def promote(
     return [Promotion(await _recipient(session, r.user_id), event) for r in promoted]
 
 
+async def _locked_registration(session: AsyncSession, registration_id: int) -> Registration | None:
+    """A registration read after its event's seats were taken, so its status is current."""
+    event_id = await session.scalar(
+        select(Registration.event_id).where(Registration.id == registration_id)
+    )
+    if event_id is None:
+        return None
+    await lock_seats(session, event_id)
+    return await session.get(Registration, registration_id, populate_existing=True)
+
+
 @dataclass(frozen=True)
 class Cancellation:
     event: EventView
@@ -326,7 +342,7 @@ async def cancel(
     now: datetime | None = None,
 ) -> Cancellation:
     async with db.begin() as session:
-        registration = await session.get(Registration, registration_id)
+        registration = await _locked_registration(session, registration_id)
         if registration is None or registration.user_id != person.id:
             raise NotAllowed()
         if registration.status not in ACTIVE:
@@ -357,7 +373,7 @@ async def decide(
 ) -> Decision:
     """An organiser approves (seat, or the waiting list if full) or rejects a request."""
     async with db.begin() as session:
-        registration = await session.get(Registration, registration_id)
+        registration = await _locked_registration(session, registration_id)
         if registration is None:
             raise Stale()
         event = await view(session, registration.event_id)
@@ -378,6 +394,7 @@ async def approve_many(
     """Approve every waiting request (or those from one municipality), oldest first:
     seats while they last (within the municipality limit), then the waiting list."""
     async with db.begin() as session:
+        await lock_seats(session, event_id)
         event = await view(session, event_id)
         require_manage(actor, event)
         query = (

@@ -22,9 +22,11 @@ def _on_version_apply(**kwargs: Any) -> None:
 
 
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
-    # Migrations stay free of project imports: the UTC wrapper is a plain DateTime on disk.
+    # Migrations stay free of project imports: the UTC wrapper is a plain DateTime on disk
+    # (timestamptz on PostgreSQL).
     if type_ == "type" and isinstance(obj, UTCDateTime):
-        return "sa.DateTime()"
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return "sa.DateTime().with_variant(postgresql.TIMESTAMP(timezone=True), 'postgresql')"
     return False
 
 
@@ -48,12 +50,29 @@ def _run_sync(connection: Connection) -> None:
         context.run_migrations()
 
 
+# Any fixed number: the key of the PostgreSQL advisory lock every `db upgrade` takes.
+MIGRATION_LOCK = 4_471_209_815
+
+
 async def _run_async() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+    postgres = engine.dialect.name == "postgresql"
     try:
         async with engine.connect() as connection:
-            await connection.run_sync(_run_sync)
-            await connection.commit()
+            if postgres:
+                # Instances started together upgrade one after another: the next one
+                # finds the schema at head and has nothing to do. (SQLite: the file's
+                # write lock already lets one writer through at a time.)
+                await connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+                await connection.commit()
+            try:
+                await connection.run_sync(_run_sync)
+                await connection.commit()
+            finally:
+                if postgres:
+                    await connection.rollback()
+                    await connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+                    await connection.commit()
     finally:
         await engine.dispose()
 
