@@ -4,7 +4,7 @@ The kinds a question may have are the modules of bot/survey_kinds, checked by th
 service that creates a question; a new kind then needs no schema change.
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-30
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision: str = '0016'
-down_revision: str | None = '0011'
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
