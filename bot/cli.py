@@ -69,6 +69,18 @@ def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 EXIT_DATA = 1
 
 
+def db_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.backup import BackupError, backup_sqlite
+
+    try:
+        copied = backup_sqlite(settings.database_url, args.file, force=args.force)
+    except BackupError as error:
+        print(f"kopiena: {error}", file=sys.stderr)
+        return EXIT_DATA
+    print(f"Backed up {copied.source} to {copied.target} ({copied.size:,} bytes, checked).")
+    return 0
+
+
 async def _with_database(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
     from storage.db import create_engine, create_sessionmaker
 
@@ -159,6 +171,12 @@ def parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(
         action=db_upgrade
     )
+    backup = db_commands.add_parser(
+        "backup", help="copy the SQLite database to FILE, safely while the bot runs"
+    )
+    backup.add_argument("file", type=Path, help="where to write the copy")
+    backup.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    backup.set_defaults(action=db_backup)
     events = commands.add_parser("events", help="training events")
     events_commands = events.add_subparsers(dest="events_command", required=True)
     importer = events_commands.add_parser(
