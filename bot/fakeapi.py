@@ -225,6 +225,7 @@ class FakeBotApi:
         self.targets: list[str] = []
         self.webhook_posts: Counter[str] = Counter()
         self.webhook_delivered: list[tuple[int, str]] = []  # (update id, target) once 200
+        self.webhook_sets = 0  # setWebhook calls (each instance makes one at its start)
         self._turn = itertools.count()
         self._retry_at: dict[int, float] = {}
         self._posting: set[int] = set()
@@ -426,6 +427,7 @@ class FakeBotApi:
         return web.json_response(
             {
                 "set": self.webhook is not None,
+                "sets": self.webhook_sets,
                 "pending": len(self._updates),
                 "posts": dict(self.webhook_posts),
                 "delivered": len(self.webhook_delivered),
@@ -498,6 +500,7 @@ class FakeBotApi:
         url = str(params.get("url") or "")
         if not url:
             return await self._api_deleteWebhook(params)
+        self.webhook_sets += 1
         self.webhook = {
             "url": url,
             "secret_token": params.get("secret_token"),
