@@ -10,6 +10,7 @@ polling (getUpdates) keeps PTB's own request object.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -20,7 +21,14 @@ from telegram.request import BaseRequest, RequestData
 
 
 class AiohttpRequest(BaseRequest):
-    __slots__ = ("_connect_timeout", "_pool_size", "_read_timeout", "_session", "_write_timeout")
+    __slots__ = (
+        "_connect_timeout",
+        "_pool_size",
+        "_read_timeout",
+        "_session",
+        "_write_timeout",
+        "observer",
+    )
 
     def __init__(
         self,
@@ -29,7 +37,10 @@ class AiohttpRequest(BaseRequest):
         read_timeout: float | None = 5.0,
         write_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
+        observer: Callable[[str, int | None], None] | None = None,
     ) -> None:
+        """`observer` is told each call's Bot API method and HTTP status (None: no answer)."""
+        self.observer = observer
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
@@ -88,10 +99,17 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(
             total=total, sock_connect=connect_timeout, sock_read=read_timeout
         )
+        status: int | None = None
         try:
             async with self._session.request(method, url, data=data, timeout=timeout) as answer:
+                status = answer.status
                 return answer.status, await answer.read()
         except TimeoutError as error:
+            status = None
             raise TimedOut from error
         except aiohttp.ClientError as error:
+            status = None
             raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error
+        finally:
+            if self.observer is not None:
+                self.observer(url.rsplit("/", 1)[-1], status)

@@ -13,6 +13,7 @@ from bot.aiohttp_request import AiohttpRequest
 from bot.config import LANGUAGES
 from bot.dispatch import start_dispatcher, stop_dispatcher
 from bot.i18n import Translator
+from bot.metrics import METRICS_KEY, Metrics
 from bot.pipeline import install
 from bot.retention import start_retention
 from bot.runtime import RUNTIME_KEY, Runtime
@@ -29,6 +30,7 @@ def build_application(
     runtime: Runtime, token: str, *, api_root: str | None = None, read_timeout: float = 10.0
 ) -> Application:
     """Build the Application; `api_root` points it at another Bot API server."""
+    metrics = Metrics()
     builder = (
         Application.builder()
         .token(token)
@@ -40,21 +42,36 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=Context))
-        .request(AiohttpRequest(read_timeout=read_timeout))
+        .request(AiohttpRequest(read_timeout=read_timeout, observer=metrics.telegram_call))
     )
     if api_root:
         builder = builder.base_url(f"{api_root}/bot").base_file_url(f"{api_root}/file/bot")
     application = builder.updater(None).build()
     application.bot_data[RUNTIME_KEY] = runtime
-    install(
+    application.bot_data[METRICS_KEY] = metrics
+    pipeline = install(
         application,
         runtime.db,
         concurrency=runtime.settings.update_concurrency,
         attempts=runtime.settings.update_attempts,
     )
+    pipeline.on_handled = metrics.update_handled
     reminders.set_defaults(runtime.settings.reminder_offsets_minutes)
     handlers.register_all(application)
+    _count_handler_errors(application, metrics)
     return application
+
+
+def _count_handler_errors(application: Application, metrics: Metrics) -> None:  # type: ignore[type-arg]
+    """First among the error handlers: the others may stop the chain."""
+
+    async def count(update: object, context: Context) -> None:
+        metrics.handler_failed()
+
+    others = dict(application.error_handlers)
+    application.error_handlers.clear()
+    application.add_error_handler(count)
+    application.error_handlers.update(others)
 
 
 async def register_command_menu(application: Application) -> None:

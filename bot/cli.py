@@ -19,16 +19,17 @@ log = logging.getLogger("kopiena")
 EXIT_CONFIG = 2
 
 
-async def serve_until_signalled(application: Any) -> None:
+async def serve_until_signalled(application: Any, settings: Settings) -> None:
     import signal
 
     from bot.pipeline import serve
+    from bot.server import intake_for
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await serve(application, stop)
+    await serve(application, stop, intake=intake_for(settings))
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -48,7 +49,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         Runtime.from_settings(settings), token, api_root=settings.telegram_api_base_url
     )
     try:
-        asyncio.run(serve_until_signalled(application))
+        asyncio.run(serve_until_signalled(application, settings))
     except InvalidToken:
         print("kopiena: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
         return EXIT_CONFIG
@@ -66,6 +67,18 @@ def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 
 EXIT_DATA = 1
+
+
+def db_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.backup import BackupError, backup_sqlite
+
+    try:
+        copied = backup_sqlite(settings.database_url, args.file, force=args.force)
+    except BackupError as error:
+        print(f"kopiena: {error}", file=sys.stderr)
+        return EXIT_DATA
+    print(f"Backed up {copied.source} to {copied.target} ({copied.size:,} bytes, checked).")
+    return 0
 
 
 async def _with_database(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
@@ -147,7 +160,9 @@ def console(settings: Settings, args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="kopiena", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the bot (long polling)").set_defaults(action=run)
+    commands.add_parser(
+        "run", help="run the bot (long polling, or a webhook: WEBHOOK_URL)"
+    ).set_defaults(action=run)
     commands.add_parser(
         "console", help="try the bot in this terminal, with no token and no Telegram"
     ).set_defaults(action=console)
@@ -156,6 +171,12 @@ def parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(
         action=db_upgrade
     )
+    backup = db_commands.add_parser(
+        "backup", help="copy the SQLite database to FILE, safely while the bot runs"
+    )
+    backup.add_argument("file", type=Path, help="where to write the copy")
+    backup.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    backup.set_defaults(action=db_backup)
     events = commands.add_parser("events", help="training events")
     events_commands = events.add_subparsers(dest="events_command", required=True)
     importer = events_commands.add_parser(

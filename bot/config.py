@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Language = Literal["lv", "en", "ru"]
@@ -15,6 +16,7 @@ LANGUAGES: tuple[Language, ...] = ("lv", "en", "ru")
 MAX_REMINDER_OFFSET = 60 * 24 * 28  # four weeks, in minutes
 
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts
 
 
 class ConfigError(Exception):
@@ -56,6 +58,16 @@ class Settings(BaseSettings):
     update_concurrency: int = Field(default=64, ge=1, le=1024)
     # Tries of an update whose handling fails, before it is parked and the next one goes on.
     update_attempts: int = Field(default=3, ge=1, le=10)
+    # Webhook mode (several instances behind a load balancer): the public HTTPS URL that
+    # Telegram posts updates to, the secret it sends with each one, and where this process
+    # listens. Unset WEBHOOK_URL: long polling.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # /health and /metrics on this port (0: off); the webhook's port serves both too.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_listen: str = "127.0.0.1"
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -123,6 +135,43 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("must be the public https:// address Telegram posts updates to")
+        return value.strip()
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret(cls, value: object) -> object:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str) or not WEBHOOK_SECRET_PATTERN.match(value.strip()):
+            raise ValueError("must be 1-256 characters: letters A-Z, a-z, digits, _ and -")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError(
+                "WEBHOOK_SECRET must be set when WEBHOOK_URL is: without it anyone could "
+                "post updates to the bot (e.g. openssl rand -hex 32)"
+            )
+        if self.webhook_path in ("/health", "/metrics"):
+            raise ValueError("WEBHOOK_URL's path must not be /health or /metrics")
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        """The path Telegram posts to (that of WEBHOOK_URL)."""
+        return urlsplit(self.webhook_url or "").path or "/"
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -143,7 +192,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
             message = str(error["msg"]).removeprefix("Value error, ")
-            problems.append(f"{name}: {message}")
+            if error["loc"]:
+                message = f"{str(error['loc'][0]).upper()}: {message}"
+            problems.append(message)  # a check of several settings names them itself
         raise ConfigError("invalid setting " + "; ".join(problems)) from None

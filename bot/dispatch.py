@@ -31,6 +31,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -408,10 +409,12 @@ class Dispatcher:
         self.stopping = False
         self._task: asyncio.Task[None] | None = None
         self._again = False
+        self.beat: float | None = None  # time.monotonic() when its loop last ran (/health)
 
     # -- one pass: send everything that is due --------------------------------------------
 
     async def run(self) -> int:
+        self.beat = time.monotonic()
         async with self.lock:
             if self.stopping:
                 return 0
@@ -440,6 +443,7 @@ class Dispatcher:
         hooks_ran = -HOOKS_EVERY
         loop = asyncio.get_running_loop()
         while not self.stopping:
+            self.beat = time.monotonic()
             now = self.runtime.clock()
             if drained or loop.time() - hooks_ran >= HOOKS_EVERY:
                 await _run_hooks(self.runtime, now)

@@ -4,6 +4,11 @@ python-telegram-bot talks to it over real HTTP (`base_url`). It records every ca
 answers like Telegram does (messages with increasing ids, `True` where the Bot API
 returns it, 400 for text it would reject), serves `getUpdates` from a queue, and
 injects faults on demand: 429 with retry_after, 500, a timeout, and 403 blocked.
+
+Once a webhook is set (setWebhook), queued updates are posted to it instead, with the
+secret header, as Telegram does: an update leaves the queue only when the webhook answers
+200, anything else is posted again a moment later. `balance(urls)` stands in for a load
+balancer in front of several instances: posts then go to those URLs in turn.
 """
 
 from __future__ import annotations
@@ -52,8 +57,12 @@ STRING_PARAMS = frozenset(
         "switch_pm_text",
         "switch_pm_parameter",
         "sticker",
+        "secret_token",
+        "ip_address",
     }
 )
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_RETRY = 0.2  # seconds before an update the webhook did not take is posted again
 ALLOWED_TAGS = frozenset(
     {
         "b",
@@ -210,6 +219,18 @@ class FakeBotApi:
         self.stats: dict[str, Any] = {"sent": 0, "limited": 0, "first": None, "last": None}
         self._reset_answers()
         self.root = ""
+        # Webhook delivery: what setWebhook set, the load balancer's targets, and how
+        # each post was answered (HTTP status, or "error": no answer).
+        self.webhook: dict[str, Any] | None = None
+        self.targets: list[str] = []
+        self.webhook_posts: Counter[str] = Counter()
+        self.webhook_delivered: list[tuple[int, str]] = []  # (update id, target) once 200
+        self.webhook_sets = 0  # setWebhook calls (each instance makes one at its start)
+        self._turn = itertools.count()
+        self._retry_at: dict[int, float] = {}
+        self._posting: set[int] = set()
+        self._deliverer: asyncio.Task[None] | None = None
+        self._last_webhook_error: tuple[int, str] | None = None
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -230,6 +251,8 @@ class FakeBotApi:
         app.router.add_post("/updates", self._put_updates)
         app.router.add_get("/answers", self._answers)
         app.router.add_post("/reset", self._reset)
+        app.router.add_post("/balance", self._balance)
+        app.router.add_get("/webhook", self._webhook_stats)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -242,6 +265,13 @@ class FakeBotApi:
 
     async def stop(self) -> None:
         self._updates_changed.set()
+        if self._deliverer is not None:
+            self._deliverer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._deliverer
+            self._deliverer = None
+        for task in list(self._sleepers):
+            task.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -268,6 +298,11 @@ class FakeBotApi:
     def block(self, chat_id: int) -> None:
         """From now on every call to this chat answers 403 'bot was blocked by the user'."""
         self._blocked.add(chat_id)
+
+    def balance(self, targets: list[str]) -> None:
+        """Post webhook updates to these URLs in turn (a load balancer), not to the
+        URL the bot set; a retry goes to the next one."""
+        self.targets = list(targets)
 
     def put_update(self, update: dict[str, Any]) -> None:
         self._updates.append(update)
@@ -384,6 +419,122 @@ class FakeBotApi:
             }
         )
 
+    async def _balance(self, request: web.Request) -> web.Response:
+        self.balance(list((await request.json())["targets"]))
+        return web.json_response({"ok": True})
+
+    async def _webhook_stats(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "set": self.webhook is not None,
+                "sets": self.webhook_sets,
+                "pending": len(self._updates),
+                "posts": dict(self.webhook_posts),
+                "delivered": len(self.webhook_delivered),
+            }
+        )
+
+    # -- webhook delivery ----------------------------------------------------------------
+
+    async def _deliver_webhook(self) -> None:
+        import aiohttp
+
+        async with aiohttp.ClientSession() as client:
+            while self.webhook is not None:
+                now = time.monotonic()
+                ready = [
+                    update
+                    for update in self._updates
+                    if update["update_id"] not in self._posting
+                    and self._retry_at.get(update["update_id"], 0) <= now
+                ]
+                room = int(self.webhook.get("max_connections") or 40) - len(self._posting)
+                if not ready or room <= 0:
+                    self._updates_changed.clear()
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(WEBHOOK_RETRY / 2):
+                            await self._updates_changed.wait()
+                    continue
+                for update in ready[:room]:
+                    self._posting.add(update["update_id"])
+                    task = asyncio.create_task(self._post_update(client, self.webhook, update))
+                    self._sleepers.add(task)
+                    task.add_done_callback(self._sleepers.discard)
+
+    async def _post_update(self, client: Any, webhook: dict[str, Any], update: Any) -> None:
+        import aiohttp
+
+        update_id = update["update_id"]
+        target = (
+            self.targets[next(self._turn) % len(self.targets)] if self.targets else webhook["url"]
+        )
+        headers = {}
+        if webhook.get("secret_token"):
+            headers[SECRET_HEADER] = str(webhook["secret_token"])
+        status: int | None = None
+        try:
+            async with client.post(
+                target, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=30)
+            ) as answer:
+                status = answer.status
+        except (aiohttp.ClientError, TimeoutError, OSError):
+            status = None
+        finally:
+            self._posting.discard(update_id)
+            self._updates_changed.set()
+        self.webhook_posts["error" if status is None else str(status)] += 1
+        if status == 200:
+            self._updates = [u for u in self._updates if u["update_id"] != update_id]
+            self._retry_at.pop(update_id, None)
+            self.webhook_delivered.append((update_id, target))
+        else:
+            self._retry_at[update_id] = time.monotonic() + WEBHOOK_RETRY
+            self._last_webhook_error = (
+                int(time.time()),
+                "Connection refused"
+                if status is None
+                else f"Wrong response from the webhook: {status}",
+            )
+
+    async def _api_setWebhook(self, params: dict[str, Any]) -> Any:
+        url = str(params.get("url") or "")
+        if not url:
+            return await self._api_deleteWebhook(params)
+        self.webhook_sets += 1
+        self.webhook = {
+            "url": url,
+            "secret_token": params.get("secret_token"),
+            "allowed_updates": params.get("allowed_updates"),
+            "max_connections": int(params.get("max_connections") or 40),
+        }
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        if self._deliverer is None or self._deliverer.done():
+            self._deliverer = asyncio.create_task(self._deliver_webhook())
+        self._updates_changed.set()
+        return True
+
+    async def _api_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self._updates_changed.set()
+        return True
+
+    async def _api_getWebhookInfo(self, params: dict[str, Any]) -> Any:
+        info: dict[str, Any] = {
+            "url": self.webhook["url"] if self.webhook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+        if self.webhook:
+            info["max_connections"] = self.webhook["max_connections"]
+            if self.webhook["allowed_updates"] is not None:
+                info["allowed_updates"] = self.webhook["allowed_updates"]
+            if self._last_webhook_error is not None:
+                info["last_error_date"], info["last_error_message"] = self._last_webhook_error
+        return info
+
     async def _reset(self, request: web.Request) -> web.Response:
         self._reset_answers()
         self.commands.clear()
@@ -493,6 +644,12 @@ class FakeBotApi:
         return self._bot_user()
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> Any:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         self._updates = [u for u in self._updates if u["update_id"] >= offset]
         if not self._updates:

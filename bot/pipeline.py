@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
@@ -143,6 +145,8 @@ class Pipeline:
         self.waiting = 0  # accepted, not yet handled
         self._room = asyncio.Event()
         self._room.set()
+        # Told each update's outcome ("done", "parked") and seconds from queued to handled.
+        self.on_handled: Callable[[str, float], None] | None = None
 
     # -- intake ------------------------------------------------------------------------
 
@@ -167,6 +171,16 @@ class Pipeline:
         for raw in raw_updates:
             parsed.setdefault(int(raw["update_id"]), raw)
         return [self.submit(stored, parsed[stored.update_id]) for stored in fresh]
+
+    async def receive(self, raw: dict[str, Any]) -> None:
+        """One update from a webhook request: returns once it is stored (and queued), so
+        the request may be answered 200; raises if it could not be stored. An update id
+        already stored, here or by another instance on the same database, is ignored."""
+        await self._room.wait()  # a long backlog waits at Telegram, not in memory
+        try:
+            await self.accept([raw])
+        except IntegrityError:  # another instance stored the same id just now
+            await self.accept([raw])
 
     async def recover(self) -> int:
         """Queue what an earlier run stored but did not handle; forget old handled rows."""
@@ -224,6 +238,8 @@ class Pipeline:
     def submit(self, stored: Stored, raw: dict[str, Any] | None = None) -> asyncio.Future[str]:
         """Queue a stored update in its sender's lane; `raw`: its JSON, already parsed."""
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        if self.on_handled is not None:
+            future.add_done_callback(_reporter(self.on_handled, time.monotonic()))
         key: object = stored.lane if stored.lane is not None else ("update", stored.update_id)
         lane = self._lanes.get(key)
         self._count(+1)
@@ -339,6 +355,16 @@ class Pipeline:
         return not pending
 
 
+def _reporter(
+    on_handled: Callable[[str, float], None], queued: float
+) -> Callable[[asyncio.Future[str]], None]:
+    def report(future: asyncio.Future[str]) -> None:
+        if not future.cancelled():
+            on_handled(future.result(), time.monotonic() - queued)
+
+    return report
+
+
 def _seconds(value: int | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
@@ -358,18 +384,32 @@ def install(application: Application, db: Database, *, concurrency: int, attempt
     return pipeline
 
 
-async def serve(application: Application, stop: asyncio.Event, drain_within: float = 20.0) -> None:  # type: ignore[type-arg]
+# How updates come in until `stop` is set: long polling (Pipeline.poll), or a webhook
+# server (bot/server.py) that calls Pipeline.receive.
+Intake = Callable[["Pipeline", asyncio.Event], Awaitable[None]]
+
+
+async def long_polling(pipeline: Pipeline, stop: asyncio.Event) -> None:
+    await pipeline.application.bot.delete_webhook(drop_pending_updates=False)
+    await pipeline.poll(stop)
+
+
+async def serve(
+    application: Application,  # type: ignore[type-arg]
+    stop: asyncio.Event,
+    drain_within: float = 20.0,
+    intake: Intake = long_polling,
+) -> None:
     """Run the bot until `stop` is set: what `kopiena run` does instead of run_polling."""
     from bot.app import on_shutdown, on_startup, on_stop  # the Application's hooks
 
     await application.initialize()
     try:
-        await application.bot.delete_webhook(drop_pending_updates=False)
         await on_startup(application)
         await application.start()
         pipeline = pipeline_of(application)
         await pipeline.recover()
-        poller = asyncio.create_task(pipeline.poll(stop), name="polling")
+        poller = asyncio.create_task(intake(pipeline, stop), name="intake")
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({poller, stopped}, return_when=asyncio.FIRST_COMPLETED)
         stop.set()
