@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.dispatch import dispatch_due
+from bot.outbox import dispatch_due
 from bot.sandbox import Sandbox
 from storage.models import Announcement, Delivery, Registration, User, UserRole
 from tests.helpers import make_event, members

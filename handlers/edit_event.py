@@ -7,8 +7,8 @@ from html import escape
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.dispatch import wake
 from bot.i18n import N_, Translator
+from bot.outbox import wake
 from bot.services import certificates, dialogs
 from bot.services import event_builder as builder
 from bot.services.errors import InvalidInput, NotAllowed, Stale

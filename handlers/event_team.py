@@ -12,8 +12,8 @@ from html import escape
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.dispatch import Due, Outgoing, register_renderer, wake
 from bot.i18n import N_, Translator
+from bot.outbox import Due, Outgoing, register_renderer, wake
 from bot.runtime import Runtime
 from bot.services import dialogs, event_team
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, Stale
@@ -339,7 +339,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     from handlers.dialogs import on_input
 
     on_input(TEAM, typed)
-    register_renderer(event_team.MOVED_KIND, render_moved)
+    register_renderer(application, event_team.MOVED_KIND, render_moved)
     handlers = [
         (trainers_screen, r"^et:(\d{1,9})$"),
         (ask_trainer, r"^eta:(\d{1,9})$"),

@@ -9,8 +9,8 @@ from html import escape, unescape
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.dispatch import Due, Outgoing, register_renderer, wake
 from bot.i18n import Translator
+from bot.outbox import Due, Outgoing, register_renderer, wake
 from bot.runtime import Runtime
 from bot.services import announcements, reminders
 from bot.services.errors import NotAllowed
@@ -335,7 +335,7 @@ async def skip(update: Update, context: Context) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    register_renderer(reminders.KIND, render_reminder)
+    register_renderer(application, reminders.KIND, render_reminder)
     application.add_handler(CommandHandler("settings", settings_command))
     application.add_handler(
         CallbackQueryHandler(toggle, pattern=r"^st:(a|e):(?:(\d{1,9}):)?([01])$")

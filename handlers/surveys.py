@@ -19,8 +19,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.dispatch import Due, Outgoing, register_renderer
 from bot.i18n import Translator
+from bot.outbox import Due, Outgoing, register_renderer
 from bot.pipeline import keep_out_of_storage
 from bot.runtime import Runtime
 from bot.services import surveys
@@ -272,8 +272,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
 
     keep_out_of_storage(survey_answers)
 
-    register_renderer(SURVEY_KIND, render_survey)
-    register_renderer(NUDGE_KIND, render_nudge)
+    register_renderer(application, SURVEY_KIND, render_survey)
+    register_renderer(application, NUDGE_KIND, render_nudge)
     on_input(SURVEY_DIALOG, typed, ttl=timedelta(hours=2))
     application.add_handler(
         CallbackQueryHandler(start, pattern=rf"^svs:(\d{{1,9}}):(\d{{1,9}}){OLD_TOKEN}$")

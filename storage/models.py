@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -21,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.types import UTCDateTime
+from storage.types import StrEnumType, UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -304,6 +305,18 @@ class FaqQuestion(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class DeliveryStatus(StrEnum):
+    """Where a delivery stands; stored as these strings."""
+
+    PENDING = "pending"  # waiting until it is due (or until a retry)
+    SENDING = "sending"  # claimed: a running sender holds its lease
+    SENT = "sent"
+    FAILED = "failed"  # tried and given up, or rejected by Telegram
+    UNREACHABLE = "unreachable"  # the person blocked the bot, or the chat is gone
+    EXPIRED = "expired"  # its time passed before it could go out
+    CANCELLED = "cancelled"  # no longer wanted (its renderer said so, /forget)
+
+
 class Delivery(Base):
     """One message due to one person: a reminder, an announcement, a survey, a nudge.
 
@@ -315,8 +328,7 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed', 'unreachable', 'expired', "
-            "'cancelled')",
+            "status IN ({})".format(", ".join(f"'{status}'" for status in DeliveryStatus)),
             name="status_known",
         ),
         Index("ix_deliveries_status_due", "status", "due_at"),
@@ -331,7 +343,9 @@ class Delivery(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[DeliveryStatus] = mapped_column(
+        StrEnumType(DeliveryStatus, 16), default=DeliveryStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(300))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -340,6 +354,21 @@ class Delivery(Base):
     # once `lease_until` has passed, any instance may take the row again.
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboxLeader(Base):
+    """Who may send the outbox now: one running instance at a time holds this lease, so
+    the broadcast rate holds over all instances together (see bot/outbox/leader.py).
+
+    `contended_until`: another instance asked for the lead lately; the holder then looks
+    for work others enqueued, and waits out the rate window before it lets go."""
+
+    __tablename__ = "outbox_leaders"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    contended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 # -- feedback surveys ---------------------------------------------------------------------

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import Settings
-from bot.dispatch import workers_for
 from bot.fakeapi import FakeBotApi
+from bot.outbox import workers_for
 from bot.runtime import Runtime
 from storage.migrate import upgrade
 from storage.models import Announcement, Event, Registration, User, UserRole

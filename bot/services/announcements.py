@@ -21,6 +21,7 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_, latvian_sort_key
+from bot.outbox import enqueue, enqueue_many
 from bot.runtime import Runtime
 from bot.services.errors import InvalidInput, NotAllowed, Stale
 from bot.services.events import (
@@ -33,7 +34,6 @@ from bot.services.events import (
     require_staff,
     view,
 )
-from bot.services.outbox import enqueue, enqueue_many
 from bot.services.users import Person, Role, load_person
 from storage.models import Announcement, Attendance, Delivery, Dialog, Event, Registration, User
 from storage.models import Session as EventSession

@@ -22,12 +22,12 @@ import yaml
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.outbox import enqueue
 from bot.services import event_builder as builder
 from bot.services import reminders
 from bot.services.certificates import MAX_PROGRAMME
 from bot.services.errors import NotFound
 from bot.services.events import ACTIVE, EventStatus, EventView, RegStatus, view
-from bot.services.outbox import enqueue
 from bot.services.registration import promote
 from storage.models import Delivery, Event, EventTrainer, Registration, User
 from storage.models import Session as EventSession

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
+from bot.outbox import enqueue_many
 from bot.services import reminders
 from bot.services.errors import InvalidInput, NotAllowed, Stale
 from bot.services.event_builder import (
@@ -34,7 +35,6 @@ from bot.services.events import (
     view,
 )
 from bot.services.municipalities import fold
-from bot.services.outbox import enqueue_many
 from bot.services.users import Person, Role
 from storage.models import (
     Delivery,

@@ -24,6 +24,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
+from bot.outbox import enqueue_many
 from bot.services.errors import InvalidInput, Stale
 from bot.services.events import (
     EventStatus,
@@ -34,7 +35,6 @@ from bot.services.events import (
     require_staff,
     view,
 )
-from bot.services.outbox import enqueue_many
 from bot.services.users import Person
 from storage.db import insert
 from storage.models import (

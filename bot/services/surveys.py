@@ -39,6 +39,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
+from bot.outbox import enqueue
 from bot.services import dialogs
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, Stale
 from bot.services.events import (
@@ -51,7 +52,6 @@ from bot.services.events import (
     require_staff,
     view,
 )
-from bot.services.outbox import enqueue
 from bot.services.sealing import Sealer, Unreadable
 from bot.services.survey_templates import (
     KINDS,
