@@ -35,7 +35,16 @@ from bot.services.events import (
     view,
 )
 from bot.services.users import Person, Role, load_person
-from storage.models import Announcement, Attendance, Delivery, Dialog, Event, Registration, User
+from storage.models import (
+    Announcement,
+    Attendance,
+    Delivery,
+    DeliveryStatus,
+    Dialog,
+    Event,
+    Registration,
+    User,
+)
 from storage.models import Session as EventSession
 
 KIND = "announcement"
@@ -475,7 +484,7 @@ async def go_out(runtime: Runtime, now: datetime) -> None:
         unfinished = exists().where(
             Delivery.kind == KIND,
             Delivery.ref_id == Announcement.id,
-            Delivery.status.in_(["pending", "sending"]),
+            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
         )
         done = list(
             await session.scalars(
@@ -583,7 +592,10 @@ async def report(db: async_sessionmaker[AsyncSession], announcement_id: int) -> 
                 )
             ).all()
         )
-        names: dict[str, list[str]] = {"failed": [], "unreachable": []}
+        names: dict[DeliveryStatus, list[str]] = {
+            DeliveryStatus.FAILED: [],
+            DeliveryStatus.UNREACHABLE: [],
+        }
         for status, name in await session.execute(
             select(Delivery.status, User.full_name)
             .join(User, User.id == Delivery.user_id)
@@ -596,4 +608,5 @@ async def report(db: async_sessionmaker[AsyncSession], announcement_id: int) -> 
             names[status].append(name or "—")
         for listed in names.values():
             listed.sort(key=latvian_sort_key)
-    return Report(title or "", row.due_at, counts, names["failed"], names["unreachable"])
+    failed, unreachable = names[DeliveryStatus.FAILED], names[DeliveryStatus.UNREACHABLE]
+    return Report(title or "", row.due_at, counts, failed, unreachable)

@@ -29,7 +29,7 @@ from bot.services.certificates import MAX_PROGRAMME
 from bot.services.errors import NotFound
 from bot.services.events import ACTIVE, EventStatus, EventView, RegStatus, view
 from bot.services.registration import promote
-from storage.models import Delivery, Event, EventTrainer, Registration, User
+from storage.models import Delivery, DeliveryStatus, Event, EventTrainer, Registration, User
 from storage.models import Session as EventSession
 
 NOTICE_KIND = "event_notice"
@@ -262,7 +262,7 @@ async def _side_effects(
             .where(
                 Delivery.kind == reminders.KIND,
                 Delivery.ref_id.in_(gone_ids),
-                Delivery.status == "pending",
+                Delivery.status == DeliveryStatus.PENDING,
             )
             .values(status="cancelled")
         )

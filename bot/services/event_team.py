@@ -38,6 +38,7 @@ from bot.services.municipalities import fold
 from bot.services.users import Person, Role
 from storage.models import (
     Delivery,
+    DeliveryStatus,
     Event,
     EventReminders,
     EventTrainer,
@@ -302,7 +303,7 @@ async def _forget_planned_surveys(session: AsyncSession, session_id: int) -> Non
 
     pending = await session.scalars(
         select(Delivery).where(
-            Delivery.kind.in_([SURVEY_KIND, NUDGE_KIND]), Delivery.status == "pending"
+            Delivery.kind.in_([SURVEY_KIND, NUDGE_KIND]), Delivery.status == DeliveryStatus.PENDING
         )
     )
     for delivery in pending:
@@ -324,7 +325,7 @@ async def delete_session(
             .where(
                 Delivery.kind == reminders.KIND,
                 Delivery.ref_id == session_id,
-                Delivery.status == "pending",
+                Delivery.status == DeliveryStatus.PENDING,
             )
             .values(status="cancelled")
         )

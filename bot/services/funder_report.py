@@ -33,6 +33,7 @@ from bot.services.users import Person, Role
 from storage.models import (
     Certificate,
     Delivery,
+    DeliveryStatus,
     Event,
     EventSurvey,
     Registration,
@@ -241,7 +242,7 @@ async def _event_row(session: AsyncSession, event: Event, counts: Counts) -> Eve
             select(func.count()).where(
                 Delivery.kind == SURVEY_KIND,
                 Delivery.ref_id.in_(survey_ids),
-                Delivery.status == "sent",
+                Delivery.status == DeliveryStatus.SENT,
             )
         )
         or 0

@@ -67,6 +67,7 @@ from storage.db import Database, insert, truncate_wal
 from storage.models import (
     Attendance,
     Delivery,
+    DeliveryStatus,
     Dialog,
     Event,
     EventSurvey,
@@ -292,7 +293,7 @@ async def detach(db: async_sessionmaker[AsyncSession], actor: Person, survey_id:
             .where(
                 Delivery.kind.in_([SURVEY_KIND, NUDGE_KIND]),
                 Delivery.ref_id == survey_id,
-                Delivery.status == "pending",
+                Delivery.status == DeliveryStatus.PENDING,
             )
             .values(status="cancelled")
         )
@@ -428,7 +429,7 @@ async def invitation(
                     Delivery.dedupe_key == survey_key(survey_id, session_id, user_id)
                 )
             )
-            if status != "sent":
+            if status != DeliveryStatus.SENT:
                 return None
         questions = await load_questions(session, target.survey.template_id)
     return Invitation(target, len(questions))
@@ -481,7 +482,7 @@ async def _target_for(
             Delivery.dedupe_key == survey_key(survey_id, session_id, person.id)
         )
     )
-    if status != "sent":
+    if status != DeliveryStatus.SENT:
         raise NotSentToYou()
     if now >= target.closes_at:
         raise SurveyClosed(when=target.closes_at)
