@@ -509,6 +509,15 @@ class SurveyAnswer(Base):
     text: Mapped[str | None] = mapped_column(Text)
 
 
+class AnnouncementStatus(StrEnum):
+    """Where an announcement stands; stored as these strings."""
+
+    SCHEDULED = "scheduled"  # waiting for its time
+    SENDING = "sending"  # its deliveries are in the outbox
+    SENT = "sent"  # every delivery finished; the sender got the report
+    CANCELLED = "cancelled"
+
+
 class Announcement(Base):
     """A message from an event's staff to a part of its registrants, now or later.
 
@@ -520,7 +529,8 @@ class Announcement(Base):
     __tablename__ = "announcements"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('scheduled', 'sending', 'sent', 'cancelled')", name="status_known"
+            "status IN ({})".format(", ".join(f"'{status}'" for status in AnnouncementStatus)),
+            name="status_known",
         ),
         CheckConstraint(
             "audience IN ('confirmed', 'waiting', 'registered', 'session')",
@@ -539,7 +549,9 @@ class Announcement(Base):
         ForeignKey("sessions.id", ondelete="SET NULL")
     )  # for the audience "session": who attended it
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    status: Mapped[AnnouncementStatus] = mapped_column(
+        StrEnumType(AnnouncementStatus, 16), default=AnnouncementStatus.SCHEDULED
+    )
     recipients: Mapped[int | None] = mapped_column(Integer)  # counted when it went out
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -37,6 +37,7 @@ from bot.services.events import (
 from bot.services.users import Person, Role, load_person
 from storage.models import (
     Announcement,
+    AnnouncementStatus,
     Attendance,
     Delivery,
     DeliveryStatus,
@@ -350,7 +351,7 @@ async def confirm(db: async_sessionmaker[AsyncSession], actor: Person, now: date
         await session.delete(dialog)
         if data.get("edit"):
             row = await session.get(Announcement, int(data["edit"]))
-            if row is None or row.status != "scheduled":
+            if row is None or row.status != AnnouncementStatus.SCHEDULED:
                 raise Stale()
             row.text, row.due_at = data["text"], due
         else:
@@ -361,7 +362,7 @@ async def confirm(db: async_sessionmaker[AsyncSession], actor: Person, now: date
                 audience=data["audience"],
                 session_id=data.get("session"),
                 due_at=due,
-                status="scheduled",
+                status=AnnouncementStatus.SCHEDULED,
             )
             session.add(row)
         await session.flush()
@@ -418,7 +419,10 @@ async def scheduled(
         require_staff(actor, event)
         ids = await session.scalars(
             select(Announcement.id)
-            .where(Announcement.event_id == event_id, Announcement.status == "scheduled")
+            .where(
+                Announcement.event_id == event_id,
+                Announcement.status == AnnouncementStatus.SCHEDULED,
+            )
             .order_by(Announcement.due_at, Announcement.id)
         )
         return [await _load(session, actor, i) for i in list(ids)]
@@ -431,8 +435,11 @@ async def cancel(
         found = await _load(session, actor, announcement_id)
         result = await session.execute(
             update(Announcement)
-            .where(Announcement.id == announcement_id, Announcement.status == "scheduled")
-            .values(status="cancelled")
+            .where(
+                Announcement.id == announcement_id,
+                Announcement.status == AnnouncementStatus.SCHEDULED,
+            )
+            .values(status=AnnouncementStatus.CANCELLED)
         )
         if not result.rowcount:
             raise Stale()
@@ -449,7 +456,7 @@ async def edit(
     """Open the dialog on a scheduled announcement, at its text or its time."""
     async with db.begin() as session:
         found = await _load(session, actor, announcement_id)
-        if found.status != "scheduled":
+        if found.status != AnnouncementStatus.SCHEDULED:
             raise Stale()
         await session.execute(delete(Dialog).where(Dialog.user_id == actor.id))
         data = {
@@ -477,7 +484,7 @@ async def go_out(runtime: Runtime, now: datetime) -> None:
         due = list(
             await session.scalars(
                 select(Announcement.id).where(
-                    Announcement.status == "scheduled", Announcement.due_at <= now
+                    Announcement.status == AnnouncementStatus.SCHEDULED, Announcement.due_at <= now
                 )
             )
         )
@@ -488,16 +495,19 @@ async def go_out(runtime: Runtime, now: datetime) -> None:
         )
         done = list(
             await session.scalars(
-                select(Announcement.id).where(Announcement.status == "sending", ~unfinished)
+                select(Announcement.id).where(
+                    Announcement.status == AnnouncementStatus.SENDING, ~unfinished
+                )
             )
         )
     for announcement_id in due:
         async with runtime.db.begin() as session:
             row = await session.get(Announcement, announcement_id)
-            if row is None or row.status != "scheduled":
+            if row is None or row.status != AnnouncementStatus.SCHEDULED:
                 continue
             if not await _sender_may_send(session, runtime, row):
-                row.status = "cancelled"  # the sender's role or event was taken away
+                # The sender's role or the event was taken away.
+                row.status = AnnouncementStatus.CANCELLED
                 continue
             people = await recipients(session, row.event_id, Audience(row.audience), row.session_id)
             await enqueue_many(
@@ -513,13 +523,16 @@ async def go_out(runtime: Runtime, now: datetime) -> None:
                     for user_id in people
                 ],
             )
-            row.status, row.recipients = "sending", len(people)
+            row.status, row.recipients = AnnouncementStatus.SENDING, len(people)
     for announcement_id in done:
         async with runtime.db.begin() as session:
             finished = await session.execute(
                 update(Announcement)
-                .where(Announcement.id == announcement_id, Announcement.status == "sending")
-                .values(status="sent", finished_at=now)
+                .where(
+                    Announcement.id == announcement_id,
+                    Announcement.status == AnnouncementStatus.SENDING,
+                )
+                .values(status=AnnouncementStatus.SENT, finished_at=now)
             )
             row = await session.get(Announcement, announcement_id)
             if finished.rowcount and row is not None and row.sender_id is not None:
@@ -546,7 +559,9 @@ async def _sender_may_send(session: AsyncSession, runtime: Runtime, row: Announc
 async def next_due(runtime: Runtime) -> datetime | None:
     async with runtime.db() as session:
         return await session.scalar(
-            select(func.min(Announcement.due_at)).where(Announcement.status == "scheduled")
+            select(func.min(Announcement.due_at)).where(
+                Announcement.status == AnnouncementStatus.SCHEDULED
+            )
         )
 
 
@@ -562,7 +577,7 @@ class Outbound:
 async def outbound(db: async_sessionmaker[AsyncSession], announcement_id: int) -> Outbound | None:
     async with db() as session:
         row = await session.get(Announcement, announcement_id)
-        if row is None or row.status not in ("sending", "sent"):
+        if row is None or row.status not in (AnnouncementStatus.SENDING, AnnouncementStatus.SENT):
             return None
         title = await session.scalar(select(Event.title).where(Event.id == row.event_id))
         return Outbound(row.text, row.event_id, title or "")
