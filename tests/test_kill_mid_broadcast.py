@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.fakeapi import FakeBotApi
+from bot.fakeapi import ApiCall, FakeBotApi
 from bot.outbox import workers_for
 from bot.runtime import Runtime
 from storage.migrate import upgrade
@@ -196,3 +196,66 @@ async def test_two_instances_one_killed_mid_broadcast_the_other_finishes(
     sends = [c for c in api.calls if c.method.startswith("send")]
     assert busiest_second([c.at for c in sends]) <= RATE
     assert [c for c in sends if c.answered == "429"] == []
+
+
+async def test_a_frozen_instance_that_wakes_after_losing_the_lead_sends_nothing_more(
+    tmp_path: Path,
+) -> None:
+    """The sending instance freezes (SIGSTOP: a paused VM, a stuck machine) longer than
+    its lease; the other takes the lead and finishes. Woken, the frozen one sends at most
+    what it had let go before freezing, and puts nothing back in the queue that the other
+    has sent. Each instance talks to its own fake API (both on one clock), so every send
+    is known by its sender."""
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'frozen.db'}"
+    await prepare(database_url)
+    apis = [FakeBotApi(), FakeBotApi()]
+    roots = [await api.start() for api in apis]
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
+        "DATABASE_URL": database_url,
+        "BROADCAST_RATE": str(RATE),
+        "OUTBOX_LEASE_SECONDS": "3",
+        "LOG_LEVEL": "WARNING",
+    }
+
+    def sends(api: FakeBotApi) -> list[ApiCall]:
+        return [
+            c
+            for c in api.calls_to("sendMessage")
+            if c.answered == "ok" and TEXT in str(c.params.get("text"))
+        ]
+
+    def served() -> Counter[int]:
+        return Counter(c.chat_id for api in apis for c in sends(api))
+
+    bots = [await start_bot(tmp_path, {**env, "TELEGRAM_API_BASE_URL": root}) for root in roots]
+    try:
+        await wait_for(lambda: len(served()) >= PEOPLE // 4)
+        pid = await sending_pid(database_url)
+        [frozen] = [n for n, bot in enumerate(bots) if bot.pid == pid]
+        bots[frozen].send_signal(signal.SIGSTOP)
+        await asyncio.sleep(0.2)  # what was on the wire has arrived
+        before = len(sends(apis[frozen]))
+        await wait_for(lambda: len(served()) >= PEOPLE)  # the other takes over and finishes
+        bots[frozen].send_signal(signal.SIGCONT)
+        await asyncio.sleep(4)  # time to do harm, if it would
+        for bot in bots:
+            bot.send_signal(signal.SIGTERM)
+        await asyncio.gather(*(asyncio.wait_for(bot.wait(), timeout=30) for bot in bots))
+    finally:
+        for bot in bots:
+            if bot.returncode is None:
+                bot.send_signal(signal.SIGCONT)
+                bot.kill()
+        for api in apis:
+            await api.stop()
+
+    woken = sends(apis[frozen])[before:]
+    assert len(woken) <= workers_for(RATE)  # only sends it had already let go
+    counts = served()
+    assert set(counts) == {1000 + n for n in range(PEOPLE)}
+    assert sum(n - 1 for n in counts.values()) <= workers_for(RATE), counts
+    # Up to the freeze and after the hand-over, one rate for both.
+    others = sends(apis[1 - frozen]) + sends(apis[frozen])[:before]
+    assert busiest_second([c.at for c in others]) <= RATE

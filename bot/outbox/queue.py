@@ -280,8 +280,9 @@ class Recorder:
     crash can repeat only the sends that were in flight, at most one per worker.
     """
 
-    def __init__(self, runtime: Runtime, on_unwritten: Callable[[], None]) -> None:
+    def __init__(self, runtime: Runtime, lease: Lease, on_unwritten: Callable[[], None]) -> None:
         self.runtime = runtime
+        self.lease = lease
         self.on_unwritten = on_unwritten
         self.sent: list[int] = []
         self.other: list[tuple[int, dict[str, Any]]] = []
@@ -329,14 +330,22 @@ class Recorder:
             self._committed = upto
 
     async def _write(self, sent: list[int], other: list[tuple[int, dict[str, Any]]]) -> None:
+        # Only rows this sender still holds: if it stalled past its lease and another
+        # instance took a row over, that one's result stands (a row put back in the queue
+        # here would go out once more).
+        held = and_(Delivery.status == SENDING, Delivery.lease_owner == self.lease.owner)
         async with self.runtime.db.begin() as session:
             if sent:
                 await session.execute(
                     update(Delivery)
-                    .where(Delivery.id.in_(sent))
+                    .where(Delivery.id.in_(sent), held)
                     .values(status=SENT, sent_at=self.runtime.clock(), last_error=None)
+                    .execution_options(synchronize_session=False)
                 )
             for delivery_id, values in other:
                 await session.execute(
-                    update(Delivery).where(Delivery.id == delivery_id).values(**values)
+                    update(Delivery)
+                    .where(Delivery.id == delivery_id, held)
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
                 )

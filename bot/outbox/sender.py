@@ -133,7 +133,7 @@ class Dispatcher:
             if self.unwritten:
                 await give_back(self.runtime, self.lease)
                 self.unwritten = False
-            recorder = Recorder(self.runtime, self._mark_unwritten)
+            recorder = Recorder(self.runtime, self.lease, self._mark_unwritten)
             queue: asyncio.Queue[Item] = asyncio.Queue(maxsize=self.claim_size)
             workers = [
                 asyncio.create_task(self._worker(queue, recorder)) for _ in range(self.workers)
