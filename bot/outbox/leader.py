@@ -14,8 +14,11 @@ The rate stays global through a hand-over, too: the holder sends only while more
 `guard` (one rate window, a little over a second) of its lease is left, and a holder that
 stops lets go only once its last send is a window old. So one instance's last send and
 the next one's first are always a window apart, and the next one's limiter starts with
-no history and no burst. Instance clocks are assumed to agree to well within a second
-(NTP), as for the delivery leases.
+no history and no burst. A holder frozen past its lease (a paused VM) finds on waking
+that it no longer holds it and sends nothing new; only sends it had already let through
+before freezing can still leave (at most one per worker), and its results are written
+only to rows it still holds (bot/outbox/queue.py). Instance clocks are assumed to agree
+to well within a second (NTP), as for the delivery leases.
 """
 
 from __future__ import annotations
