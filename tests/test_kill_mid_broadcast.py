@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -198,6 +199,30 @@ async def test_two_instances_one_killed_mid_broadcast_the_other_finishes(
     assert [c for c in sends if c.answered == "429"] == []
 
 
+def write_lock_free(path: Path) -> bool:
+    connection = sqlite3.connect(path, timeout=0.2)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.rollback()
+        return True
+    except sqlite3.OperationalError:  # "database is locked"
+        return False
+    finally:
+        connection.close()
+
+
+async def freeze_outside_a_write(bot: asyncio.subprocess.Process, path: Path) -> None:
+    """SIGSTOP `bot` at a moment it holds no SQLite write lock (frozen inside a write
+    transaction, it would keep every other process from writing until it wakes)."""
+    for _ in range(50):
+        bot.send_signal(signal.SIGSTOP)
+        if await asyncio.to_thread(write_lock_free, path):
+            return
+        bot.send_signal(signal.SIGCONT)
+        await asyncio.sleep(0.05)
+    raise AssertionError("the process never let go of the write lock")
+
+
 async def test_a_frozen_instance_that_wakes_after_losing_the_lead_sends_nothing_more(
     tmp_path: Path,
 ) -> None:
@@ -205,7 +230,8 @@ async def test_a_frozen_instance_that_wakes_after_losing_the_lead_sends_nothing_
     its lease; the other takes the lead and finishes. Woken, the frozen one sends at most
     what it had let go before freezing, and puts nothing back in the queue that the other
     has sent. Each instance talks to its own fake API (both on one clock), so every send
-    is known by its sender."""
+    is known by its sender. (It is frozen outside a write transaction: on SQLite one
+    frozen inside one holds the write lock, and nobody can write until it wakes.)"""
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'frozen.db'}"
     await prepare(database_url)
     apis = [FakeBotApi(), FakeBotApi()]
@@ -234,7 +260,7 @@ async def test_a_frozen_instance_that_wakes_after_losing_the_lead_sends_nothing_
         await wait_for(lambda: len(served()) >= PEOPLE // 4)
         pid = await sending_pid(database_url)
         [frozen] = [n for n, bot in enumerate(bots) if bot.pid == pid]
-        bots[frozen].send_signal(signal.SIGSTOP)
+        await freeze_outside_a_write(bots[frozen], tmp_path / "frozen.db")
         await asyncio.sleep(0.2)  # what was on the wire has arrived
         before = len(sends(apis[frozen]))
         await wait_for(lambda: len(served()) >= PEOPLE)  # the other takes over and finishes
