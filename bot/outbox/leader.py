@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, text, update
 
 from bot.outbox.queue import Lease
 from bot.runtime import Runtime
@@ -63,6 +63,15 @@ class Leader:
         now = self.runtime.clock()
         until = self.lease.until(now)
         async with self.runtime.db.begin() as session:
+            if session.bind.dialect.name == "postgresql":
+                # Frozen between this UPDATE and its COMMIT, this instance would keep the
+                # row locked, and nobody could take the lead: the server ends it instead.
+                await session.execute(
+                    text(
+                        "SET LOCAL idle_in_transaction_session_timeout = "
+                        f"{int(self.lease.seconds * 1000)}"
+                    )
+                )
             if not self._row_made:
                 await session.execute(
                     insert(session)(OutboxLeader)
