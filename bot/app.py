@@ -11,9 +11,9 @@ from telegram.ext import Application, ContextTypes, Defaults
 import handlers
 from bot.aiohttp_request import AiohttpRequest
 from bot.config import LANGUAGES
-from bot.dispatch import start_dispatcher, stop_dispatcher
 from bot.i18n import Translator
 from bot.metrics import METRICS_KEY, Metrics
+from bot.outbox import start_dispatcher, stop_dispatcher
 from bot.pipeline import install
 from bot.retention import start_retention
 from bot.runtime import RUNTIME_KEY, Runtime

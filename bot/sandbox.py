@@ -22,8 +22,8 @@ from telegram.ext import Application
 
 from bot.app import build_application, on_startup, on_stop
 from bot.config import Settings
-from bot.dispatch import dispatcher
 from bot.fakeapi import ApiCall, FakeBotApi, UploadedFile
+from bot.outbox import dispatcher
 from bot.pipeline import pipeline_of
 from bot.runtime import Runtime, system_clock
 from storage import inbox

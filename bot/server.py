@@ -29,8 +29,8 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.config import ConfigError, Settings
-from bot.dispatch import DISPATCHER_KEY, WAKE_EVERY
 from bot.metrics import metrics_of
+from bot.outbox.sender import DISPATCHER_KEY, WAKE_EVERY
 from bot.pipeline import Intake, Pipeline, long_polling
 from bot.runtime import RUNTIME_KEY, Runtime
 from storage.models import Delivery

@@ -15,8 +15,8 @@ from html import escape
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.dispatch import Due, Outgoing, register_hook, register_renderer, wake
 from bot.i18n import N_, Translator
+from bot.outbox import Due, Outgoing, register_hook, register_renderer, wake
 from bot.runtime import Runtime
 from bot.screens.announcements import (
     AskCancelOne,
@@ -479,9 +479,9 @@ async def edit_one(update: Update, context: Context, what: str, announcement_id:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    register_renderer(service.KIND, render_announcement)
-    register_renderer(service.REPORT, render_report)
-    register_hook(service.go_out, service.next_due)
+    register_renderer(application, service.KIND, render_announcement)
+    register_renderer(application, service.REPORT, render_report)
+    register_hook(application, service.go_out, service.next_due)
     on_input(application, service.DIALOG, typed, DIALOG_TTL)
     application.add_handler(CommandHandler("remind", remind_command))
     on_press(application, PickEvent, pick_event)

@@ -9,8 +9,8 @@ from html import escape
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.dispatch import Due, Outgoing, register_hook, register_renderer, wake
 from bot.i18n import N_, Translator
+from bot.outbox import Due, Outgoing, register_hook, register_renderer, wake
 from bot.pdf import certificate_pdf
 from bot.runtime import Runtime
 from bot.screens.certificates import (
@@ -325,8 +325,8 @@ async def verify_link(update: Update, context: Context, argument: str) -> None:
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
 
-    register_renderer(certificates.KIND, certificate_renderer(application))
-    register_hook(settle_hook)
+    register_renderer(application, certificates.KIND, certificate_renderer(application))
+    register_hook(application, settle_hook)
     on_input(application, PROGRAMME_DIALOG, typed_programme)
     on_input(application, REASON_DIALOG, typed_reason)
     deep_links(application)["verify"] = verify_link

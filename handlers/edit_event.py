@@ -7,9 +7,9 @@ from html import escape
 from telegram import Update
 from telegram.ext import Application
 
-from bot.dispatch import wake
 from bot.i18n import N_
 from bot.notices import tell_promoted
+from bot.outbox import wake
 from bot.screens.certificates import event_rule, percent_buttons, survey_button
 from bot.screens.edit_event import (
     FIELD_LABELS,

@@ -8,8 +8,8 @@ from html import escape
 
 from telegram.ext import Application
 
-from bot.dispatch import Due, Outgoing, register_renderer
 from bot.i18n import Translator
+from bot.outbox import Due, Outgoing, register_renderer
 from bot.runtime import Runtime
 from bot.screens.events import CalendarFile, promoted_text
 from bot.screens.keyboard import packed
@@ -54,4 +54,4 @@ async def render_notice(runtime: Runtime, due: Due, tr: Translator) -> Outgoing 
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    register_renderer(NOTICE_KIND, render_notice)
+    register_renderer(application, NOTICE_KIND, render_notice)

@@ -13,8 +13,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.buttons import Button
-from bot.dispatch import Due, Outgoing, register_renderer, wake
 from bot.i18n import N_, Translator
+from bot.outbox import Due, Outgoing, register_renderer, wake
 from bot.runtime import Runtime
 from bot.screens.edit_event import EditEvent
 from bot.screens.event_team import (
@@ -345,7 +345,7 @@ async def render_moved(runtime: Runtime, due: Due, tr: Translator) -> Outgoing |
 def register(application: Application) -> None:  # type: ignore[type-arg]
 
     on_input(application, TEAM, typed)
-    register_renderer(event_team.MOVED_KIND, render_moved)
+    register_renderer(application, event_team.MOVED_KIND, render_moved)
     on_press(application, Trainers, trainers_screen)
     on_press(application, AskTrainer, ask_trainer)
     on_press(application, PickTrainer, pick_trainer)

@@ -8,8 +8,8 @@ from html import escape
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.dispatch import Due, Outgoing, register_renderer, wake
 from bot.i18n import Translator
+from bot.outbox import Due, Outgoing, register_renderer, wake
 from bot.runtime import Runtime
 from bot.screens.events import CalendarFile
 from bot.screens.keyboard import Row, packed
@@ -286,7 +286,7 @@ async def skip(update: Update, context: Context, press: Skip) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    register_renderer(reminders.KIND, render_reminder)
+    register_renderer(application, reminders.KIND, render_reminder)
     application.add_handler(CommandHandler("settings", settings_command))
     on_press(application, MuteAll, toggle_all)
     on_press(application, MuteEvent, toggle_event)

@@ -13,8 +13,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.dispatch import Due, Outgoing, register_renderer
 from bot.i18n import Translator
+from bot.outbox import Due, Outgoing, register_renderer
 from bot.pipeline import keep_out_of_storage
 from bot.runtime import Runtime
 from bot.screens.surveys import (
@@ -138,8 +138,8 @@ async def survey_answers(db: Database, updates: Sequence[dict[str, Any]]) -> set
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     keep_out_of_storage(survey_answers)
-    register_renderer(SURVEY_KIND, render_survey)
-    register_renderer(NUDGE_KIND, render_nudge)
+    register_renderer(application, SURVEY_KIND, render_survey)
+    register_renderer(application, NUDGE_KIND, render_nudge)
     on_input(application, SURVEY_DIALOG, typed, ttl=timedelta(hours=2))
     on_press(application, StartSurvey, start)
     on_press(application, AnswerPress, answer_button)

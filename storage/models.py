@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -20,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.types import Document, UTCDateTime
+from storage.types import Document, StrEnumType, UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -303,6 +304,18 @@ class FaqQuestion(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class DeliveryStatus(StrEnum):
+    """Where a delivery stands; stored as these strings."""
+
+    PENDING = "pending"  # waiting until it is due (or until a retry)
+    SENDING = "sending"  # claimed: a running sender holds its lease
+    SENT = "sent"
+    FAILED = "failed"  # tried and given up, or rejected by Telegram
+    UNREACHABLE = "unreachable"  # the person blocked the bot, or the chat is gone
+    EXPIRED = "expired"  # its time passed before it could go out
+    CANCELLED = "cancelled"  # no longer wanted (its renderer said so, /forget)
+
+
 class Delivery(Base):
     """One message due to one person: a reminder, an announcement, a survey, a nudge.
 
@@ -314,8 +327,7 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed', 'unreachable', 'expired', "
-            "'cancelled')",
+            "status IN ({})".format(", ".join(f"'{status}'" for status in DeliveryStatus)),
             name="status_known",
         ),
         Index("ix_deliveries_status_due", "status", "due_at"),
@@ -330,7 +342,9 @@ class Delivery(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(Document, default=dict)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[DeliveryStatus] = mapped_column(
+        StrEnumType(DeliveryStatus, 16), default=DeliveryStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(300))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -339,6 +353,21 @@ class Delivery(Base):
     # once `lease_until` has passed, any instance may take the row again.
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboxLeader(Base):
+    """Who may send the outbox now: one running instance at a time holds this lease, so
+    the broadcast rate holds over all instances together (see bot/outbox/leader.py).
+
+    `contended_until`: another instance asked for the lead lately; the holder then looks
+    for work others enqueued, and waits out the rate window before it lets go."""
+
+    __tablename__ = "outbox_leaders"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    contended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 # -- feedback surveys ---------------------------------------------------------------------
@@ -480,6 +509,15 @@ class SurveyAnswer(Base):
     text: Mapped[str | None] = mapped_column(Text)
 
 
+class AnnouncementStatus(StrEnum):
+    """Where an announcement stands; stored as these strings."""
+
+    SCHEDULED = "scheduled"  # waiting for its time
+    SENDING = "sending"  # its deliveries are in the outbox
+    SENT = "sent"  # every delivery finished; the sender got the report
+    CANCELLED = "cancelled"
+
+
 class Announcement(Base):
     """A message from an event's staff to a part of its registrants, now or later.
 
@@ -491,7 +529,8 @@ class Announcement(Base):
     __tablename__ = "announcements"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('scheduled', 'sending', 'sent', 'cancelled')", name="status_known"
+            "status IN ({})".format(", ".join(f"'{status}'" for status in AnnouncementStatus)),
+            name="status_known",
         ),
         CheckConstraint(
             "audience IN ('confirmed', 'waiting', 'registered', 'session')",
@@ -510,7 +549,9 @@ class Announcement(Base):
         ForeignKey("sessions.id", ondelete="SET NULL")
     )  # for the audience "session": who attended it
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    status: Mapped[AnnouncementStatus] = mapped_column(
+        StrEnumType(AnnouncementStatus, 16), default=AnnouncementStatus.SCHEDULED
+    )
     recipients: Mapped[int | None] = mapped_column(Integer)  # counted when it went out
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

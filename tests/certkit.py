@@ -11,8 +11,8 @@ from datetime import timedelta
 from pypdf import PdfReader
 from sqlalchemy import update
 
-from bot.dispatch import dispatch_due
 from bot.fakeapi import UploadedFile
+from bot.outbox import dispatch_due
 from bot.sandbox import Sandbox, SandboxUser
 from storage.models import SurveyParticipant, User
 from tests.eventkit import START, create_event, daily_sessions, db, seed_people

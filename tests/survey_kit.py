@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.dispatch import dispatch_due
+from bot.outbox import dispatch_due
 from bot.sandbox import Replies, Sandbox, SandboxUser
 from bot.survey_jobs import plan_surveys
 from storage.models import Delivery

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.dispatch import dispatch_due, dispatcher
 from bot.fakeapi import Fault
+from bot.outbox import dispatch_due, dispatcher
 from bot.sandbox import Sandbox, SandboxUser
 from storage.models import Announcement, Attendance, Delivery, User
 from tests.eventkit import NOT_ALLOWED, START, create_event, organiser, register, seed_people

@@ -15,13 +15,19 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.dispatch import Due, Outgoing, dispatch_due, dispatcher, register_renderer
 from bot.fakeapi import ApiCall, Fault
 from bot.i18n import Translator
-from bot.limiter import BroadcastLimiter
+from bot.outbox import (
+    BroadcastLimiter,
+    Due,
+    Outgoing,
+    dispatch_due,
+    dispatcher,
+    enqueue,
+    register_renderer,
+)
 from bot.runtime import Runtime
 from bot.sandbox import Sandbox
-from bot.services.outbox import enqueue
 from storage.models import Delivery, User
 from tests.helpers import ADMIN_ID, Clock, members
 
@@ -176,7 +182,8 @@ async def render_note(runtime: Runtime, due: Due, tr: Translator) -> Outgoing:
 
 async def fill_outbox(sandbox: Sandbox, first_id: int, count: int) -> list[int]:
     """`count` people with one due message each; their Telegram ids."""
-    register_renderer("test-note", render_note)
+    assert sandbox.application is not None
+    register_renderer(sandbox.application, "test-note", render_note)
     await members(sandbox, first_id, count)
     assert sandbox.runtime is not None
     async with sandbox.runtime.db.begin() as session:

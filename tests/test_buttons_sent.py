@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.buttons import Button, parse_any
-from bot.dispatch import dispatch_due
+from bot.outbox import dispatch_due
 from bot.sandbox import Sandbox, SandboxUser
 from bot.screens import admin as admin_screens
 from bot.screens import announcements as announcement_screens

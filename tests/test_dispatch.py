@@ -6,21 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.dispatch import (
-    MAX_ATTEMPTS,
-    TRIES,
-    Due,
-    Outgoing,
-    dispatch_due,
-    dispatcher,
-    recover,
-    register_renderer,
-)
 from bot.fakeapi import Fault
 from bot.i18n import Translator
+from bot.outbox import Due, Outgoing, dispatch_due, dispatcher, enqueue, recover, register_renderer
+from bot.outbox.sender import MAX_ATTEMPTS, TRIES
 from bot.runtime import Runtime
 from bot.sandbox import Sandbox
-from bot.services.outbox import enqueue
 from storage.models import Delivery
 from tests.helpers import Clock, members, person
 
@@ -36,7 +27,7 @@ async def deliveries(sandbox: Sandbox) -> list[Delivery]:
 
 
 async def test_due_rows_are_sent_once_and_faults_recorded(sandbox: Sandbox, clock: Clock) -> None:
-    register_renderer("test-hello", render_hello)
+    register_renderer(sandbox.application, "test-hello", render_hello)
     people = await members(sandbox, 30_000, 4)
     ids = [(await person(sandbox, u.id)).id for u in people]
     assert sandbox.runtime is not None and sandbox.application is not None
@@ -73,7 +64,7 @@ async def test_due_rows_are_sent_once_and_faults_recorded(sandbox: Sandbox, cloc
 async def test_a_message_that_keeps_failing_is_tried_later_then_failed(
     sandbox: Sandbox, clock: Clock
 ) -> None:
-    register_renderer("test-hello", render_hello)
+    register_renderer(sandbox.application, "test-hello", render_hello)
     people = await members(sandbox, 32_000, 1)
     user_id = (await person(sandbox, people[0].id)).id
     assert sandbox.runtime is not None and sandbox.application is not None

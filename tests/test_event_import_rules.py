@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.dispatch import dispatch_due
+from bot.outbox import dispatch_due
 from bot.sandbox import Sandbox
 from bot.services import reminders
 from bot.services.event_import import ImportError_, import_events

@@ -14,11 +14,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.dispatch import dispatch_due
+from bot.outbox import dispatch_due, enqueue
 from bot.retention import apply_retention
 from bot.sandbox import Sandbox, SandboxUser
 from bot.services.event_import import NOTICE_KIND
-from bot.services.outbox import enqueue
 from storage.models import (
     Attendance,
     CheckinAttempts,

@@ -9,8 +9,8 @@ import aiohttp
 from pydantic import SecretStr
 
 from bot.config import Settings
-from bot.dispatch import stop_dispatcher
 from bot.fakeapi import Fault
+from bot.outbox import stop_dispatcher
 from bot.sandbox import Sandbox
 from bot.server import start_servers
 from storage.models import Delivery, User

@@ -15,8 +15,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.dispatch import workers_for
 from bot.fakeapi import FakeBotApi
+from bot.outbox import workers_for
 from bot.runtime import Runtime
 from storage.migrate import upgrade
 from storage.models import Announcement, Delivery, Event, Registration, User

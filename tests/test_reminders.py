@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot.dispatch import dispatch_due
+from bot.outbox import dispatch_due
 from bot.sandbox import Sandbox, SandboxUser
 from storage.models import Delivery, User
 from tests.eventkit import START, create_event, organiser, register
@@ -156,7 +156,7 @@ async def test_a_reminder_missed_while_down_is_sent_at_start_or_expires(
     await sandbox.stop_application()
     # Down again until the second session has begun: its reminders expire, logged.
     clock.now = SESSION + timedelta(days=1, minutes=5)
-    with caplog.at_level(logging.INFO, logger="bot.dispatch"):
+    with caplog.at_level(logging.INFO, logger="bot.outbox"):
         await sandbox.start_application()
         await run(sandbox)
     assert len(reminders_of(anna)) == 1

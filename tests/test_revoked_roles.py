@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.dispatch import dispatch_due
+from bot.outbox import dispatch_due
 from bot.sandbox import Sandbox, SandboxUser
 from tests.eventkit import NOT_ALLOWED, START, create_event, register, seed_people
 from tests.helpers import ADMIN_ID, Clock, onboard

@@ -21,6 +21,7 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_, latvian_sort_key
+from bot.outbox import enqueue, enqueue_many
 from bot.runtime import Runtime
 from bot.services.errors import InvalidInput, NotAllowed, Stale
 from bot.services.events import (
@@ -33,9 +34,18 @@ from bot.services.events import (
     require_staff,
     view,
 )
-from bot.services.outbox import enqueue, enqueue_many
 from bot.services.users import Person, Role, load_person
-from storage.models import Announcement, Attendance, Delivery, Dialog, Event, Registration, User
+from storage.models import (
+    Announcement,
+    AnnouncementStatus,
+    Attendance,
+    Delivery,
+    DeliveryStatus,
+    Dialog,
+    Event,
+    Registration,
+    User,
+)
 from storage.models import Session as EventSession
 
 KIND = "announcement"
@@ -43,13 +53,6 @@ REPORT = "announcement-report"
 DIALOG = "announce"
 MAX_TEXT = 4096  # Telegram's limit for a message, in visible characters
 TOMORROW_AT = time(9, 0)
-
-
-class AnnouncementStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    SENDING = "sending"
-    SENT = "sent"
-    CANCELLED = "cancelled"
 
 
 class Audience(StrEnum):
@@ -497,7 +500,7 @@ async def go_out(runtime: Runtime, now: datetime) -> None:
         unfinished = exists().where(
             Delivery.kind == KIND,
             Delivery.ref_id == Announcement.id,
-            Delivery.status.in_(["pending", "sending"]),
+            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
         )
         done = list(
             await session.scalars(
@@ -623,7 +626,10 @@ async def report(db: async_sessionmaker[AsyncSession], announcement_id: int) -> 
                 )
             ).all()
         )
-        names: dict[str, list[str]] = {"failed": [], "unreachable": []}
+        names: dict[DeliveryStatus, list[str]] = {
+            DeliveryStatus.FAILED: [],
+            DeliveryStatus.UNREACHABLE: [],
+        }
         for status, name in await session.execute(
             select(Delivery.status, User.full_name)
             .join(User, User.id == Delivery.user_id)
@@ -636,4 +642,5 @@ async def report(db: async_sessionmaker[AsyncSession], announcement_id: int) -> 
             names[status].append(name or "—")
         for listed in names.values():
             listed.sort(key=latvian_sort_key)
-    return Report(title or "", row.due_at, counts, names["failed"], names["unreachable"])
+    failed, unreachable = names[DeliveryStatus.FAILED], names[DeliveryStatus.UNREACHABLE]
+    return Report(title or "", row.due_at, counts, failed, unreachable)

@@ -24,9 +24,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
+from bot.outbox import enqueue
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.events import EventStatus, EventView, RegStatus, require_manage, view
-from bot.services.outbox import enqueue
 from bot.services.users import Person
 from storage.models import (
     Attendance,

@@ -22,14 +22,14 @@ import yaml
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.outbox import enqueue
 from bot.services import event_builder as builder
 from bot.services import reminders
 from bot.services.certificates import MAX_PROGRAMME
 from bot.services.errors import NotFound
 from bot.services.events import ACTIVE, EventStatus, EventView, RegStatus, lock_seats, view
-from bot.services.outbox import enqueue
 from bot.services.registration import promote
-from storage.models import Delivery, Event, EventTrainer, Registration, User
+from storage.models import Delivery, DeliveryStatus, Event, EventTrainer, Registration, User
 from storage.models import Session as EventSession
 
 NOTICE_KIND = "event_notice"
@@ -264,7 +264,7 @@ async def _side_effects(
             .where(
                 Delivery.kind == reminders.KIND,
                 Delivery.ref_id.in_(gone_ids),
-                Delivery.status == "pending",
+                Delivery.status == DeliveryStatus.PENDING,
             )
             .values(status="cancelled")
         )

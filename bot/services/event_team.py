@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
+from bot.outbox import enqueue_many
 from bot.services import reminders
 from bot.services.errors import InvalidInput, NotAllowed, Stale
 from bot.services.event_builder import (
@@ -34,10 +35,10 @@ from bot.services.events import (
     view,
 )
 from bot.services.municipalities import fold
-from bot.services.outbox import enqueue_many
 from bot.services.users import Person, Role
 from storage.models import (
     Delivery,
+    DeliveryStatus,
     Event,
     EventReminders,
     EventTrainer,
@@ -302,7 +303,7 @@ async def _forget_planned_surveys(session: AsyncSession, session_id: int) -> Non
 
     pending = await session.scalars(
         select(Delivery).where(
-            Delivery.kind.in_([SURVEY_KIND, NUDGE_KIND]), Delivery.status == "pending"
+            Delivery.kind.in_([SURVEY_KIND, NUDGE_KIND]), Delivery.status == DeliveryStatus.PENDING
         )
     )
     for delivery in pending:
@@ -324,7 +325,7 @@ async def delete_session(
             .where(
                 Delivery.kind == reminders.KIND,
                 Delivery.ref_id == session_id,
-                Delivery.status == "pending",
+                Delivery.status == DeliveryStatus.PENDING,
             )
             .values(status="cancelled")
         )

@@ -34,6 +34,7 @@ from bot.survey_kinds.rating import KIND as RATING
 from storage.models import (
     Certificate,
     Delivery,
+    DeliveryStatus,
     Event,
     EventSurvey,
     Registration,
@@ -242,7 +243,7 @@ async def _event_row(session: AsyncSession, event: Event, counts: Counts) -> Eve
             select(func.count()).where(
                 Delivery.kind == SURVEY_KIND,
                 Delivery.ref_id.in_(survey_ids),
-                Delivery.status == "sent",
+                Delivery.status == DeliveryStatus.SENT,
             )
         )
         or 0

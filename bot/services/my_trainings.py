@@ -14,7 +14,7 @@ from bot.services.events import EventView, RegStatus, SessionView
 from bot.services.registration import MyRegistration, mine
 from bot.services.surveys import SURVEY_KIND, Invitation, invitation
 from bot.services.users import Person
-from storage.models import Attendance, Delivery
+from storage.models import Attendance, Delivery, DeliveryStatus
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ async def _surveys_sent(
             select(Delivery.ref_id, Delivery.payload).where(
                 Delivery.user_id == user_id,
                 Delivery.kind == SURVEY_KIND,
-                Delivery.status == "sent",
+                Delivery.status == DeliveryStatus.SENT,
                 (Delivery.expires_at.is_(None)) | (Delivery.expires_at > now),
             )
         )

@@ -24,6 +24,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
+from bot.outbox import enqueue_many
 from bot.services.errors import InvalidInput, Stale
 from bot.services.events import (
     EventStatus,
@@ -34,11 +35,11 @@ from bot.services.events import (
     require_staff,
     view,
 )
-from bot.services.outbox import enqueue_many
 from bot.services.users import Person
 from storage.db import insert
 from storage.models import (
     Delivery,
+    DeliveryStatus,
     Event,
     EventReminders,
     Registration,
@@ -152,14 +153,14 @@ async def plan(
     for delivery in await session.scalars(existing):
         want = wanted.pop(delivery.dedupe_key, None)
         if want is None:
-            if delivery.status == "pending":
+            if delivery.status == DeliveryStatus.PENDING:
                 delivery.status = "cancelled"
             continue
         _, row, _, due = want
-        if delivery.status == "pending" and delivery.due_at != due:
+        if delivery.status == DeliveryStatus.PENDING and delivery.due_at != due:
             delivery.due_at, delivery.expires_at = due, row.starts_at
-        elif delivery.status == "cancelled" and due >= now:
-            delivery.status, delivery.due_at, delivery.attempts = "pending", due, 0
+        elif delivery.status == DeliveryStatus.CANCELLED and due >= now:
+            delivery.status, delivery.due_at, delivery.attempts = DeliveryStatus.PENDING, due, 0
             delivery.expires_at = row.starts_at
     await session.flush()
     # A reminder whose moment passed before it was wanted is not a missed one: not added.
@@ -357,7 +358,7 @@ async def overview(
                 select(Delivery.ref_id, Delivery.payload, Delivery.due_at).where(
                     Delivery.kind == KIND,
                     Delivery.ref_id.in_(list(sessions)),
-                    Delivery.status == "pending",
+                    Delivery.status == DeliveryStatus.PENDING,
                 )
             )
             for ref_id, payload, due_at in rows:
@@ -452,7 +453,7 @@ async def skip(
             .where(
                 Delivery.kind == KIND,
                 Delivery.ref_id == session_id,
-                Delivery.status == "pending",
+                Delivery.status == DeliveryStatus.PENDING,
                 Delivery.dedupe_key.like(f"{KIND}:{session_id}:{offset}:%"),
             )
             .values(status="cancelled")

@@ -29,6 +29,7 @@ from bot.services.users import Person, Role
 from bot.survey_kinds import Answer, QuestionKind, Tally, kind_of
 from storage.models import (
     Delivery,
+    DeliveryStatus,
     Event,
     EventSurvey,
     SurveyAnswer,
@@ -144,7 +145,9 @@ async def compute(
     sent: dict[int, int] = defaultdict(int)
     for (key,) in await session.execute(
         select(Delivery.dedupe_key).where(
-            Delivery.kind == SURVEY_KIND, Delivery.ref_id == survey.id, Delivery.status == "sent"
+            Delivery.kind == SURVEY_KIND,
+            Delivery.ref_id == survey.id,
+            Delivery.status == DeliveryStatus.SENT,
         )
     ):
         sent[int(key.split(":")[2])] += 1

@@ -40,6 +40,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
+from bot.outbox import enqueue
 from bot.services import dialogs
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, Stale
 from bot.services.events import (
@@ -52,7 +53,6 @@ from bot.services.events import (
     require_staff,
     view,
 )
-from bot.services.outbox import enqueue
 from bot.services.sealing import Sealer, Unreadable
 from bot.services.survey_templates import QuestionView, load_questions, load_template
 from bot.services.users import Person
@@ -61,6 +61,7 @@ from storage.db import Database, insert, truncate_wal
 from storage.models import (
     Attendance,
     Delivery,
+    DeliveryStatus,
     Dialog,
     Event,
     EventSurvey,
@@ -289,7 +290,7 @@ async def detach(db: async_sessionmaker[AsyncSession], actor: Person, survey_id:
             .where(
                 Delivery.kind.in_([SURVEY_KIND, NUDGE_KIND]),
                 Delivery.ref_id == survey_id,
-                Delivery.status == "pending",
+                Delivery.status == DeliveryStatus.PENDING,
             )
             .values(status="cancelled")
         )
@@ -425,7 +426,7 @@ async def invitation(
                     Delivery.dedupe_key == survey_key(survey_id, session_id, user_id)
                 )
             )
-            if status != "sent":
+            if status != DeliveryStatus.SENT:
                 return None
         questions = await load_questions(session, target.survey.template_id)
     return Invitation(target, len(questions))
@@ -481,7 +482,7 @@ async def _target_for(
             Delivery.dedupe_key == survey_key(survey_id, session_id, person.id)
         )
     )
-    if status != "sent":
+    if status != DeliveryStatus.SENT:
         raise NotSentToYou()
     if now >= target.closes_at:
         raise SurveyClosed(when=target.closes_at)

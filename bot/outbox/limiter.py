@@ -84,6 +84,7 @@ class BroadcastLimiter:
         # The last `rate` sends, oldest first (none kept without an overall limit).
         self._recent: deque[Send] = deque(maxlen=max(1, math.floor(rate)) if rate > 0 else 0)
         self._last_left = -math.inf
+        self._last: Send | None = None
         self._chats: dict[int, float] = {}  # chat -> when it may get the next send
         self._paused_until = 0.0
         self._turn = asyncio.Lock()  # waiting sends leave in the order they came
@@ -99,6 +100,15 @@ class BroadcastLimiter:
         self.pauses += 1
         until = self._clock() + seconds + self.margin
         self._paused_until = max(self._paused_until, until)
+
+    def quiet_at(self) -> float:
+        """When the last send let through is a whole window old (counted from its answer,
+        or from now while it is still in flight): from then on, another sender starting
+        with no history cannot crowd a window together with this one's sends."""
+        if self._last is None:
+            return -math.inf
+        answered = self._last.answered
+        return (self._clock() if answered == math.inf else answered) + self.window
 
     def ready_at(self) -> float:
         """The earliest moment the next send may leave, as far as is known now."""
@@ -140,6 +150,7 @@ class BroadcastLimiter:
     def _let_go(self, chat_id: int, now: float) -> Send:
         send = Send(self._clock, now)
         self._last_left = now
+        self._last = send
         if self._recent.maxlen:
             self._recent.append(send)
         if self.chat_interval:
