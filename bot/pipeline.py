@@ -43,6 +43,7 @@ from storage import inbox
 from storage.batching import GroupCommit
 from storage.db import Database
 from storage.inbox import Stored
+from storage.priority import PrioritySemaphore
 
 log = logging.getLogger(__name__)
 
@@ -136,48 +137,6 @@ def is_typed(data: dict[str, Any]) -> bool:
     return "message" in data
 
 
-class Slots:
-    """A semaphore whose waiters are served urgent first, then in arrival order."""
-
-    def __init__(self, size: int) -> None:
-        self._free = size
-        self._urgent: deque[asyncio.Future[None]] = deque()
-        self._normal: deque[asyncio.Future[None]] = deque()
-
-    async def acquire(self, urgent: bool) -> None:
-        if self._free > 0 and not self._urgent and not self._normal:
-            self._free -= 1
-            return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        queue = self._urgent if urgent else self._normal
-        queue.append(waiter)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self.release()  # given the slot just as it was cancelled: pass it on
-            else:
-                queue.remove(waiter)
-            raise
-
-    def release(self) -> None:
-        for queue in (self._urgent, self._normal):
-            while queue:
-                waiter = queue.popleft()
-                if not waiter.done():
-                    waiter.set_result(None)  # the slot passes straight to the waiter
-                    return
-        self._free += 1
-
-    @contextlib.asynccontextmanager
-    async def held(self, urgent: bool) -> Any:
-        await self.acquire(urgent)
-        try:
-            yield
-        finally:
-            self.release()
-
-
 class Pipeline:
     def __init__(
         self,
@@ -190,11 +149,11 @@ class Pipeline:
         self.application = application
         self.db = db
         self.attempts = attempts
-        self._slots = Slots(concurrency)
+        self._slots = PrioritySemaphore(concurrency)
         self._max_waiting = max(MAX_WAITING, 4 * concurrency)
         self._lanes: dict[object, deque[_Queued]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._finisher: GroupCommit[int, None] = GroupCommit(_finish_batch)
+        self._finisher: GroupCommit[int, None] = GroupCommit(_finish_batch, urgent=True)
         self.waiting = 0  # accepted, not yet handled
         self._room = asyncio.Event()
         self._room.set()

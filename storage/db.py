@@ -3,13 +3,14 @@
 Write transactions (`db.begin()`) take SQLite's write lock up front (BEGIN IMMEDIATE), so
 whatever a transaction reads stays true until it commits: seat counts cannot be
 overtaken. Within this process writers also queue on an asyncio lock first, so they wait
-their turn without spinning on SQLite's busy handler. Read sessions (`db()`) use a plain
+their turn without spinning on SQLite's busy handler; an urgent writer (storing polled
+updates, marking them handled: short transactions every update waits for) goes before
+the others waiting. Read sessions (`db()`) use a plain
 BEGIN and, in WAL mode, never wait for writers.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from storage.priority import PrioritySemaphore
 
 BUSY_TIMEOUT_MS = 15_000
 # Connections kept open for reuse, and how many more may open for a moment. The default
@@ -98,16 +101,16 @@ class Database(async_sessionmaker[AsyncSession]):
         super().__init__(engine, expire_on_commit=False)
         self._guarded = guarded
         self._sqlite = engine.dialect.name == "sqlite"
-        self._writers = asyncio.Lock()
+        self._writers = PrioritySemaphore(1)
         self.engine = engine
 
     @asynccontextmanager
-    async def begin(self) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
+    async def begin(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
         if not self._guarded:
             async with super().begin() as session:
                 yield session
             return
-        async with self._writers, self() as session:
+        async with self._writers.held(urgent), self() as session:
             if self._sqlite:
                 await session.connection(execution_options={IMMEDIATE: True})
             try:
