@@ -2,10 +2,10 @@
 
 Write transactions (`db.begin()`) take SQLite's write lock up front (BEGIN IMMEDIATE), so
 whatever a transaction reads stays true until it commits: seat counts cannot be
-overtaken. Within this process writers also queue on an asyncio lock first, so they wait
-their turn without spinning on SQLite's busy handler; an urgent writer (storing polled
-updates, marking them handled: short transactions every update waits for) goes before
-the others waiting. Read sessions (`db()`) use a plain
+overtaken. Within this process writers also queue on an asyncio lock (one writer at a
+time) first, so they wait their turn without spinning on SQLite's busy handler; an
+urgent writer (storing polled updates, marking them handled: short transactions every
+update waits for) goes before the others waiting. Read sessions (`db()`) use a plain
 BEGIN and, in WAL mode, never wait for writers.
 """
 
