@@ -15,9 +15,10 @@ Then a bare python-telegram-bot echo bot (bench/echo_bot.py, same concurrency) t
 same workload, and Kopiena's throughput is printed as a share of that floor.
 
 Rush: 1,000 register presses for 200 seats at once (or at `--rate` per second), with 100
-/start and 100 FAQ questions from other people among them. Kill: 300 presses for 50
-seats; the bot is killed with SIGKILL in the middle, started again, and the bench counts
-presses lost, seats oversold and presses handled twice.
+/start and 100 FAQ questions from other people among them; then the echo bot takes the
+same updates, and the presses per second are printed as a share of the echo bot's. Kill:
+300 presses for 50 seats; the bot is killed with SIGKILL in the middle, started again,
+and the bench counts presses lost, seats oversold and presses handled twice.
 """
 
 from __future__ import annotations
@@ -506,6 +507,26 @@ async def run_rush(args: argparse.Namespace, folder: str) -> None:
         f"  errors: {error_lines(folder)} logged, {len(work) - len(seconds)} unanswered, "
         f"{refused} refused calls; confirmed {confirmed}, waiting {waiting}, "
         f"oversold {oversold}, doubled {doubled}; peak RSS {rss:.0f} MB"
+    )
+    if args.no_echo:
+        return
+    async with FakeApi(args.latency_ms) as api:
+        echo = await start_echo(api, args.concurrency)
+        try:
+            await polling(api)
+            echo_elapsed, answers = await offer(api, work, args.rate, args.limit)
+        finally:
+            await stop(echo)
+    echo_seconds = answers["answer_seconds"]
+    echo_presses = sum(str(user_of(u)) in echo_seconds for k, u in work if k == "register")
+    print(
+        f"bare PTB echo bot: {echo_presses / echo_elapsed:.0f} presses/s (answers each press, "
+        f"echoes each message)"
+    )
+    print("\n".join(latency_table(work, answers)[-1:]))
+    print(
+        "kopiena / echo presses/s ratio: "
+        f"{len(press_times) / elapsed / (echo_presses / echo_elapsed):.2f}"
     )
 
 

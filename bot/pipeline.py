@@ -2,7 +2,8 @@
 
     getUpdates -> store (one transaction per batch) -> only then ask for the next batch
                -> lanes: one per sender, in arrival order; up to UPDATE_CONCURRENCY
-                  updates handled at once across lanes
+                  updates handled at once across lanes; a free slot goes to a typed
+                  message (a command, a question) before a button press
                -> Application.process_update -> mark done (many at once in one commit)
 
 Telegram treats an update as received when the next getUpdates asks past it, so an update
@@ -10,6 +11,10 @@ is never confirmed before it is in the database. What was stored but not handled
 process stopped is handled at the next start. A second delivery of a stored update id is
 ignored. An update whose handlers keep failing is tried UPDATE_ATTEMPTS times, then
 parked (its row stays, with the error's type) and the sender's next updates go on.
+
+The priority keeps short interactions quick during a rush: when a thousand people press
+"Register" at once, someone who types /start or asks the FAQ waits for the next free slot,
+not behind the thousand presses.
 
 Handlers of one sender never overlap, so a dialog sees its answers in the order they were
 typed. Different senders run concurrently; what they share (seats, the FAQ, surveys) is
@@ -40,12 +45,16 @@ from storage import inbox
 from storage.batching import GroupCommit
 from storage.db import Database
 from storage.inbox import Stored
+from storage.priority import PrioritySemaphore
 
 log = logging.getLogger(__name__)
 
 PIPELINE_KEY = "pipeline"
 POLL_TIMEOUT = 10  # seconds a getUpdates may wait for something to arrive
 POLL_LIMIT = 100
+# Updates accepted and not yet handled before polling pauses. Large enough to take a whole
+# rush in (a few MB), so a message that arrives behind it is seen and given the next slot.
+MAX_WAITING = 4000
 RETRY_DELAYS = (0.2, 1.0, 3.0)  # before the 2nd, 3rd, later attempts
 MAX_RECOVERIES = 3  # starts that find an update unhandled before it is parked
 KEEP_HANDLED = timedelta(days=2)  # Telegram redelivers an unconfirmed update for a day
@@ -125,6 +134,11 @@ async def _finish_batch(session: AsyncSession, requests: Sequence[int]) -> list[
 _Queued = tuple[Stored, dict[str, Any] | None, asyncio.Future[str]]
 
 
+def is_typed(data: dict[str, Any]) -> bool:
+    """A typed message (command or text), served before button presses."""
+    return "message" in data
+
+
 class Pipeline:
     def __init__(
         self,
@@ -137,11 +151,11 @@ class Pipeline:
         self.application = application
         self.db = db
         self.attempts = attempts
-        self._slots = asyncio.Semaphore(concurrency)
-        self._max_waiting = max(4 * concurrency, POLL_LIMIT)
+        self._slots = PrioritySemaphore(concurrency)
+        self._max_waiting = max(MAX_WAITING, 4 * concurrency)
         self._lanes: dict[object, deque[_Queued]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._finisher: GroupCommit[int, None] = GroupCommit(_finish_batch)
+        self._finisher: GroupCommit[int, None] = GroupCommit(_finish_batch, urgent=True)
         self.waiting = 0  # accepted, not yet handled
         self._room = asyncio.Event()
         self._room.set()
@@ -277,18 +291,25 @@ class Pipeline:
                 future.cancel()
 
     async def _handle(self, stored: Stored, raw: dict[str, Any] | None) -> str:
-        if raw is None and REDACTED in json.loads(stored.payload):
+        try:
+            data = raw if raw is not None else json.loads(stored.payload)
+        except ValueError as error:
+            log.error("Update %d parked: stored unreadable", stored.update_id)
+            await self._park(stored.update_id, type(error).__name__)
+            return inbox.PARKED
+        if raw is None and REDACTED in data:
             log.info(
                 "Update %d was kept out of storage and is gone after a restart", stored.update_id
             )
             await self._mark_done(stored.update_id)
             return inbox.DONE
+        urgent = is_typed(data)
         for number in range(1, self.attempts + 1):
             # The slot is held until the update is marked done (or parked): at any moment
             # at most UPDATE_CONCURRENCY updates are started and not yet recorded, which
             # bounds what a crash can make run twice.
-            async with self._slots:
-                failure = await self._try(stored, raw, final=number == self.attempts)
+            async with self._slots.held(urgent):
+                failure = await self._try(data, final=number == self.attempts)
                 if failure is None or isinstance(failure, Forbidden):
                     await self._mark_done(stored.update_id)  # Forbidden: blocked, no one to answer
                     return inbox.DONE
@@ -312,14 +333,11 @@ class Pipeline:
             await asyncio.sleep(RETRY_DELAYS[min(number, len(RETRY_DELAYS)) - 1])
         raise AssertionError("unreachable")
 
-    async def _try(
-        self, stored: Stored, raw: dict[str, Any] | None, *, final: bool
-    ) -> BaseException | None:
+    async def _try(self, data: dict[str, Any], *, final: bool) -> BaseException | None:
         """One attempt; returns what failed, if anything (a handler's error included)."""
         attempt = Attempt(final=final, task=asyncio.current_task())
         token = _attempt.set(attempt)
         try:
-            data = raw if raw is not None else json.loads(stored.payload)
             await self.application.process_update(Update.de_json(data, self.application.bot))
         except Exception as error:
             attempt.failure = error

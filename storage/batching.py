@@ -42,8 +42,9 @@ class GroupCommit(Generic[Request, Result]):
     """One per database: the database is passed with each request, not kept, so a cache of
     these keyed weakly by database lets the database go."""
 
-    def __init__(self, apply: Apply[Request, Result]) -> None:
+    def __init__(self, apply: Apply[Request, Result], *, urgent: bool = False) -> None:
         self._apply = apply
+        self._urgent = urgent  # storage/db.py: goes before other writers waiting
         self._queue: list[tuple[Request, asyncio.Future[Result]]] = []
         self._worker: asyncio.Task[None] | None = None
 
@@ -98,7 +99,7 @@ class GroupCommit(Generic[Request, Result]):
     async def _run(
         self, db: async_sessionmaker[AsyncSession], requests: list[Request]
     ) -> list[Result | Exception]:
-        async with db.begin() as session:
+        async with db.begin(urgent=True) if self._urgent else db.begin() as session:  # type: ignore[call-arg]
             return await self._apply(session, requests)
 
     async def _alone(

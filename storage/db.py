@@ -3,8 +3,10 @@
 Write transactions (`db.begin()`) take SQLite's write lock up front (BEGIN IMMEDIATE), so
 whatever a transaction reads stays true until it commits: seat counts cannot be
 overtaken. Within this process SQLite writers also queue on an asyncio lock first, so they
-wait their turn without spinning on SQLite's busy handler; that lock is only a speed-up,
-the guarantee is the database's lock, which other processes honour too. Read sessions
+wait their turn without spinning on SQLite's busy handler; an urgent writer (storing polled
+updates, marking them handled: short transactions every update waits for) goes before the
+others waiting. That lock is only a speed-up; the guarantee is the database's lock, which
+other processes honour too. Read sessions
 (`db()`) use a plain BEGIN and, in WAL mode, never wait for writers.
 
 On PostgreSQL transactions run side by side (READ COMMITTED); a decision that depends on
@@ -16,7 +18,6 @@ reconnect, not a failed update.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,6 +32,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from storage.priority import PrioritySemaphore
 
 BUSY_TIMEOUT_MS = 15_000
 # Connections kept open for reuse, and how many more may open for a moment. The default
@@ -107,19 +110,19 @@ class Database(async_sessionmaker[AsyncSession]):
         super().__init__(engine, expire_on_commit=False)
         self._guarded = guarded
         self._sqlite = engine.dialect.name == "sqlite"
-        self._writers = asyncio.Lock()
+        self._writers = PrioritySemaphore(1)
         self.engine = engine
         # What services derive from the database and keep between calls (the FAQ's
         # search index), by name: one per Database, so per application, never shared.
         self.derived: dict[str, Any] = {}
 
     @asynccontextmanager
-    async def begin(self) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
+    async def begin(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
         if not self._guarded:
             async with super().begin() as session:
                 yield session
             return
-        async with self._queue(), self() as session:
+        async with self._queue(urgent), self() as session:
             if self._sqlite:
                 await session.connection(execution_options={IMMEDIATE: True})
             try:
@@ -130,11 +133,11 @@ class Database(async_sessionmaker[AsyncSession]):
             await session.commit()
 
     @asynccontextmanager
-    async def _queue(self) -> AsyncIterator[None]:
+    async def _queue(self, urgent: bool) -> AsyncIterator[None]:
         if not self._sqlite:
             yield
             return
-        async with self._writers:
+        async with self._writers.held(urgent):
             yield
 
 

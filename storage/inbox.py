@@ -48,7 +48,7 @@ async def store(db: Database, arrivals: Sequence[Stored], now: datetime) -> list
     An update id already stored (waiting, handled or parked) is left as it is."""
     if not arrivals:
         return []
-    async with db.begin() as session:
+    async with db.begin(urgent=True) as session:
         ids = [arrival.update_id for arrival in arrivals]
         known = set((await session.execute(_known, {"ids": ids})).scalars())
         fresh: dict[int, Stored] = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import event, func, select, text
@@ -204,3 +205,38 @@ async def test_a_bad_request_fails_alone_and_a_failing_database_fails_all_at_onc
         assert batches == [[5, -1, 7]]
     finally:
         await engine.dispose()
+
+
+async def test_storing_polled_updates_goes_before_other_waiting_writers(sandbox: Sandbox) -> None:
+    """Every update waits for the intake's short write; a queue of slower writers (a
+    batch of registrations) must not hold it up."""
+    from storage import inbox
+    from storage.inbox import Stored
+
+    assert sandbox.runtime is not None
+    db = sandbox.runtime.db
+    order: list[str] = []
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def writer(name: str) -> None:
+        async with db.begin() as session:
+            order.append(name)
+            if name == "first":
+                holding.set()
+                await release.wait()
+            await session.execute(text("SELECT 1"))
+
+    async def intake() -> None:
+        await inbox.store(db, [Stored(987_654, 1, '{"update_id": 987654}')], datetime.now(UTC))
+        order.append("intake")
+
+    first = asyncio.create_task(writer("first"))
+    await asyncio.wait_for(holding.wait(), 10)
+    waiting = [asyncio.create_task(writer(f"writer {n}")) for n in range(3)]
+    await asyncio.sleep(0.05)  # the three writers queue before the intake
+    stored = asyncio.create_task(intake())
+    await asyncio.sleep(0.05)
+    release.set()
+    await asyncio.wait_for(asyncio.gather(first, stored, *waiting), 10)
+    assert order == ["first", "intake", "writer 0", "writer 1", "writer 2"]
+    assert await inbox.status_of(db, 987_654) == inbox.NEW

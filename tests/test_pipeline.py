@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import TypeHandler
 
+from bot.config import Settings
 from bot.pipeline import now, pipeline_of
 from bot.sandbox import Sandbox, SandboxUser
 from storage import inbox
@@ -249,3 +250,43 @@ async def test_survey_answers_waiting_in_the_database_do_not_say_whose_they_are(
     release.set()
     assert await asyncio.wait_for(handling, 10) == ["done", "done"]
     assert "Thank you" in anna.last_message()["text"]
+
+
+async def test_a_typed_message_gets_the_next_free_slot_before_waiting_presses(
+    settings: Settings, clock: Clock
+) -> None:
+    """During a rush of presses, /start and FAQ questions do not queue behind them."""
+    async with Sandbox(settings.model_copy(update={"update_concurrency": 2}), clock=clock) as box:
+        await make_organiser(box, 600, "Olga Organizatore")
+        event = await make_event(box, 600, capacity=5, days=1)
+        users = await members(box, 41_000, 6)
+        box.api.lenient = True
+        started: list[str] = []
+        release = asyncio.Event()
+
+        async def hold_presses(update: Update, context: object) -> None:
+            started.append("press" if update.callback_query is not None else "message")
+            if update.callback_query is not None:
+                await release.wait()
+
+        assert box.application is not None
+        box.application.add_handler(TypeHandler(Update, hold_presses), group=-5)
+        presses = [user.press_update(f"ev:rc:{event}", card(user, event)) for user in users]
+        rush = asyncio.create_task(box.deliver(presses))
+        for _ in range(200):  # both slots taken by presses, four presses waiting
+            if len(started) == 2:
+                break
+            await asyncio.sleep(0.01)
+        dace = box.user(41_900, "Dace", language_code="en")
+        start = asyncio.create_task(dace.send("/start"))
+        await asyncio.sleep(0.2)
+        assert started == ["press", "press"]  # no free slot yet
+
+        release.set()
+        replies = await asyncio.wait_for(start, 10)
+        assert replies.texts and replies.texts[0].startswith("Hello! I am Kopiena")
+        assert await asyncio.wait_for(rush, 10) == ["done"] * 6
+        # The first slot that came free went to Dace's message, not to the next press.
+        assert started[:3] == ["press", "press", "message"]
+        assert len(await registration_rows(box, event)) == 6
+        assert box.errors == []

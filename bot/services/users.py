@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import logging
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -18,6 +20,8 @@ from bot.services.ids import parse_id
 from storage.batching import GroupCommit, GroupRead
 from storage.db import insert
 from storage.models import Dialog, User, UserRole
+
+log = logging.getLogger(__name__)
 
 
 class Role(StrEnum):
@@ -176,13 +180,29 @@ _seen: WeakKeyDictionary[async_sessionmaker[AsyncSession], GroupCommit[int, None
 )
 
 
-async def _note_seen(db: async_sessionmaker[AsyncSession], user: User) -> None:
+_noting: set[asyncio.Task[None]] = set()
+
+
+def _note_seen(db: async_sessionmaker[AsyncSession], user: User) -> None:
+    """Written in the background: the update does not wait for it. Lost in a crash, it is
+    written again at the person's next update."""
     if user.last_seen_on is not None and user.last_seen_on >= _today():
         return
     marker = _seen.get(db)
     if marker is None:
         marker = _seen[db] = GroupCommit(_mark_seen)
-    await marker.submit(db, user.id)
+    task = asyncio.create_task(_quietly(marker.submit(db, user.id)))
+    _noting.add(task)
+    task.add_done_callback(_noting.discard)
+
+
+async def _quietly(marking: Awaitable[None]) -> None:
+    try:
+        await marking
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.warning("Could not note when a person was last seen", exc_info=True)
 
 
 async def identify(
@@ -198,7 +218,7 @@ async def identify(
     """
     found = await _lookup(db, profile.telegram_id)  # most updates come from people we know
     if found is not None and not _stale(found[0], profile):
-        await _note_seen(db, found[0])
+        _note_seen(db, found[0])
         return _person(*found, default_language, admin_ids)
     async with db.begin() as session:
         user = await session.scalar(select(User).where(User.telegram_id == profile.telegram_id))
