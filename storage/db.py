@@ -6,8 +6,8 @@ overtaken. Within this process SQLite writers also queue on an asyncio lock firs
 wait their turn without spinning on SQLite's busy handler; an urgent writer (storing polled
 updates, marking them handled: short transactions every update waits for) goes before the
 others waiting. That lock is only a speed-up; the guarantee is the database's lock, which
-other processes honour too. Read sessions
-(`db()`) use a plain BEGIN and, in WAL mode, never wait for writers.
+other processes honour too. Read sessions (`db()`) use a plain BEGIN and, in WAL mode,
+never wait for writers.
 
 On PostgreSQL transactions run side by side (READ COMMITTED); a decision that depends on
 what it read takes a row lock first (`SELECT ... FOR UPDATE`, see
