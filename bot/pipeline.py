@@ -93,13 +93,18 @@ def note_failure(error: BaseException | None) -> bool:
 # handled from memory, and a crash before they are handled loses them (the person can
 # press or type again). A stored placeholder keeps the update id for duplicates.
 PrivateCheck = Callable[[Database, Sequence[dict[str, Any]]], Awaitable[set[int]]]
-_private_checks: list[PrivateCheck] = []
 REDACTED = "redacted"
+PRIVATE_CHECKS_KEY = "private_checks"
 
 
-def keep_out_of_storage(check: PrivateCheck) -> None:
-    if check not in _private_checks:
-        _private_checks.append(check)
+def private_checks(application: Application) -> list[PrivateCheck]:  # type: ignore[type-arg]
+    return application.bot_data.setdefault(PRIVATE_CHECKS_KEY, [])
+
+
+def keep_out_of_storage(application: Application, check: PrivateCheck) -> None:  # type: ignore[type-arg]
+    checks = private_checks(application)
+    if check not in checks:
+        checks.append(check)
 
 
 def lane_of(raw: dict[str, Any]) -> int | None:
@@ -168,7 +173,7 @@ class Pipeline:
         """Store updates (ignoring ids already stored) and queue the new ones. Returns a
         future per new update that says "done" or "parked" once it is handled."""
         private: set[int] = set()
-        for check in _private_checks:
+        for check in private_checks(self.application):
             private |= await check(self.db, raw_updates)
         arrivals = [
             Stored(

@@ -137,7 +137,7 @@ async def survey_answers(db: Database, updates: Sequence[dict[str, Any]]) -> set
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    keep_out_of_storage(survey_answers)
+    keep_out_of_storage(application, survey_answers)
     register_renderer(application, SURVEY_KIND, render_survey)
     register_renderer(application, NUDGE_KIND, render_nudge)
     on_input(application, SURVEY_DIALOG, typed, ttl=timedelta(hours=2))

@@ -19,9 +19,9 @@ reconnect, not a failed update.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -103,6 +103,9 @@ def create_engine(url: str, *, guarded: bool = True, hide_parameters: bool = Tru
     return engine
 
 
+T = TypeVar("T")
+
+
 class Database(async_sessionmaker[AsyncSession]):
     """`db()` opens a session for reading; `db.begin()` a write transaction (see above)."""
 
@@ -139,6 +142,17 @@ class Database(async_sessionmaker[AsyncSession]):
             return
         async with self._writers.held(urgent):
             yield
+
+
+def derived(db: async_sessionmaker[AsyncSession], name: str, make: Callable[[], T]) -> T:
+    """What a service keeps between calls for this database, so per application (a batcher,
+    a search index): made by `make` on first use. Another session maker keeps nothing."""
+    if not isinstance(db, Database):
+        return make()
+    found = db.derived.get(name)
+    if found is None:
+        found = db.derived[name] = make()
+    return found  # type: ignore[no-any-return]
 
 
 async def truncate_wal(engine: AsyncEngine) -> bool:

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NamedTuple
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -34,6 +33,7 @@ from bot.services.events import (
 )
 from bot.services.users import Person
 from storage.batching import GroupCommit
+from storage.db import derived
 from storage.models import Event, Registration, User
 
 
@@ -159,19 +159,12 @@ class _Request:
     now: datetime
 
 
-_desks: WeakKeyDictionary[async_sessionmaker[AsyncSession], GroupCommit[_Request, Outcome]] = (
-    WeakKeyDictionary()
-)
-
-
 async def register(
     db: async_sessionmaker[AsyncSession], person: Person, event_id: int, now: datetime
 ) -> Outcome:
     """Confirm, wait-list or ask approval. Presses that arrive together are decided in one
     write transaction, in the order they arrived (storage/batching.py)."""
-    desk = _desks.get(db)
-    if desk is None:
-        desk = _desks[db] = GroupCommit(_register_all)
+    desk = derived(db, "registration.desk", lambda: GroupCommit(_register_all))
     return await desk.submit(db, _Request(person, event_id, now))
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,7 +17,7 @@ from bot.config import Language
 from bot.i18n import pick_language
 from bot.services.ids import parse_id
 from storage.batching import GroupCommit, GroupRead
-from storage.db import insert
+from storage.db import derived, insert
 from storage.models import Dialog, User, UserRole
 
 log = logging.getLogger(__name__)
@@ -113,16 +112,9 @@ async def _load_by_telegram_ids(
     return [found.get(telegram_id) for telegram_id in telegram_ids]
 
 
-# Updates that arrive together look their senders up in one query.
-_lookups: WeakKeyDictionary[async_sessionmaker[AsyncSession], GroupRead[int, _Found | None]] = (
-    WeakKeyDictionary()
-)
-
-
 async def _lookup(db: async_sessionmaker[AsyncSession], telegram_id: int) -> _Found | None:
-    lookup = _lookups.get(db)
-    if lookup is None:
-        lookup = _lookups[db] = GroupRead(_load_by_telegram_ids)
+    """Updates that arrive together look their senders up in one query."""
+    lookup = derived(db, "users.lookup", lambda: GroupRead(_load_by_telegram_ids))
     return await lookup.submit(db, telegram_id)
 
 
@@ -175,25 +167,16 @@ async def _mark_seen(session: AsyncSession, user_ids: list[int]) -> list[None]:
 
 # The day someone was last seen (RETENTION_MONTHS), written at most once a day per person;
 # people seen together are marked in one transaction.
-_seen: WeakKeyDictionary[async_sessionmaker[AsyncSession], GroupCommit[int, None]] = (
-    WeakKeyDictionary()
-)
-
-
-_noting: set[asyncio.Task[None]] = set()
-
-
 def _note_seen(db: async_sessionmaker[AsyncSession], user: User) -> None:
     """Written in the background: the update does not wait for it. Lost in a crash, it is
     written again at the person's next update."""
     if user.last_seen_on is not None and user.last_seen_on >= _today():
         return
-    marker = _seen.get(db)
-    if marker is None:
-        marker = _seen[db] = GroupCommit(_mark_seen)
+    marker = derived(db, "users.seen", lambda: GroupCommit(_mark_seen))
+    noting: set[asyncio.Task[None]] = derived(db, "users.noting", set)
     task = asyncio.create_task(_quietly(marker.submit(db, user.id)))
-    _noting.add(task)
-    task.add_done_callback(_noting.discard)
+    noting.add(task)  # held until done: the loop keeps only a weak reference
+    task.add_done_callback(noting.discard)
 
 
 async def _quietly(marking: Awaitable[None]) -> None:

@@ -11,24 +11,28 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 
-revision: str = '0013'
-down_revision: str | None = '0016'
+# UTC times: timestamptz on PostgreSQL (as after 0012), naive UTC on SQLite.
+UTC_TIME = sa.DateTime().with_variant(postgresql.TIMESTAMP(timezone=True), "postgresql")
+
+revision: str = "0013"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     op.create_table(
-        'outbox_leaders',
-        sa.Column('name', sa.String(length=32), nullable=False),
-        sa.Column('owner', sa.String(length=64), nullable=True),
-        sa.Column('lease_until', sa.DateTime(), nullable=True),
-        sa.Column('contended_until', sa.DateTime(), nullable=True),
-        sa.PrimaryKeyConstraint('name', name=op.f('pk_outbox_leaders')),
+        "outbox_leaders",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("owner", sa.String(length=64), nullable=True),
+        sa.Column("lease_until", UTC_TIME, nullable=True),
+        sa.Column("contended_until", UTC_TIME, nullable=True),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_outbox_leaders")),
     )
 
 
 def downgrade() -> None:
-    op.drop_table('outbox_leaders')
+    op.drop_table("outbox_leaders")
