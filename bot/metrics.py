@@ -15,6 +15,8 @@ from typing import Any
 
 from telegram.ext import Application
 
+from storage.inbox import InboundStatus
+
 METRICS_KEY = "metrics"
 # Seconds from an update being queued to its being handled.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -74,7 +76,7 @@ class Metrics:
     def update_handled(self, outcome: str, seconds: float) -> None:
         self.updates[outcome] += 1
         self.latency.observe(seconds)
-        if outcome != "done":
+        if outcome != InboundStatus.DONE:
             self.errors["update_parked"] += 1
 
     def handler_failed(self) -> None:
@@ -116,7 +118,10 @@ class Metrics:
             "kopiena_updates_handled_total",
             "counter",
             "Updates handled, by outcome (done, or parked after failing every attempt).",
-            [({"outcome": o}, self.updates[o]) for o in sorted({"done", "parked", *self.updates})],
+            [
+                ({"outcome": o}, self.updates[o])
+                for o in sorted({InboundStatus.DONE, InboundStatus.PARKED, *self.updates})
+            ],
         )
         out.append(
             "# HELP kopiena_update_seconds Seconds from an update being queued to its being "

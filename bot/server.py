@@ -33,7 +33,7 @@ from bot.metrics import metrics_of
 from bot.outbox.sender import DISPATCHER_KEY, WAKE_EVERY
 from bot.pipeline import Intake, Pipeline, long_polling
 from bot.runtime import RUNTIME_KEY, Runtime
-from storage.models import Delivery
+from storage.models import Delivery, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,9 @@ class Health:
 async def outbox_backlog(runtime: Runtime, now: datetime) -> tuple[int, float]:
     """Messages due and not yet sent, and how long the oldest of them has been due."""
     due = Delivery.due_at <= now
-    waiting = ((Delivery.status == "pending") & due) | (Delivery.status == "sending")
+    waiting = ((Delivery.status == DeliveryStatus.PENDING) & due) | (
+        Delivery.status == DeliveryStatus.SENDING
+    )
     async with runtime.db() as session:
         count, oldest = (
             await session.execute(select(func.count(), func.min(Delivery.due_at)).where(waiting))

@@ -266,7 +266,7 @@ async def _side_effects(
                 Delivery.ref_id.in_(gone_ids),
                 Delivery.status == DeliveryStatus.PENDING,
             )
-            .values(status="cancelled")
+            .values(status=DeliveryStatus.CANCELLED)
         )
     if event.status == EventStatus.PUBLISHED:
         if (gone or new) and was == EventStatus.PUBLISHED:

@@ -327,7 +327,7 @@ async def delete_session(
                 Delivery.ref_id == session_id,
                 Delivery.status == DeliveryStatus.PENDING,
             )
-            .values(status="cancelled")
+            .values(status=DeliveryStatus.CANCELLED)
         )
         await _forget_planned_surveys(session, session_id)
         await session.delete(row)

@@ -154,7 +154,7 @@ async def plan(
         want = wanted.pop(delivery.dedupe_key, None)
         if want is None:
             if delivery.status == DeliveryStatus.PENDING:
-                delivery.status = "cancelled"
+                delivery.status = DeliveryStatus.CANCELLED
             continue
         _, row, _, due = want
         if delivery.status == DeliveryStatus.PENDING and delivery.due_at != due:
@@ -456,7 +456,7 @@ async def skip(
                 Delivery.status == DeliveryStatus.PENDING,
                 Delivery.dedupe_key.like(f"{KIND}:{session_id}:{offset}:%"),
             )
-            .values(status="cancelled")
+            .values(status=DeliveryStatus.CANCELLED)
         )
         if not pending.rowcount:
             raise Stale()

@@ -292,7 +292,7 @@ async def detach(db: async_sessionmaker[AsyncSession], actor: Person, survey_id:
                 Delivery.ref_id == survey_id,
                 Delivery.status == DeliveryStatus.PENDING,
             )
-            .values(status="cancelled")
+            .values(status=DeliveryStatus.CANCELLED)
         )
         await session.execute(delete(EventSurvey).where(EventSurvey.id == survey_id))
         return event
