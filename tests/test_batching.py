@@ -207,6 +207,7 @@ async def test_a_bad_request_fails_alone_and_a_failing_database_fails_all_at_onc
         await engine.dispose()
 
 
+@pytest.mark.sqlite_only(reason="the in-process writer queue exists only for SQLite's one writer")
 async def test_storing_polled_updates_goes_before_other_waiting_writers(sandbox: Sandbox) -> None:
     """Every update waits for the intake's short write; a queue of slower writers (a
     batch of registrations) must not hold it up."""
