@@ -5,6 +5,7 @@ dead one left once its lease has run out."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -12,11 +13,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import update as update_rows
 from telegram import Update
 from telegram.ext import TypeHandler
 
 from bot.config import Settings
-from bot.pipeline import Pipeline, pipeline_of
+from bot.pipeline import MAX_RECOVERIES, Pipeline, now, pipeline_of
 from bot.sandbox import Sandbox, SandboxUser
 from storage import inbox
 from storage.models import InboundUpdate
@@ -187,3 +189,23 @@ async def test_updates_a_cleanly_stopped_instance_left_are_taken_at_once(
     texts = answers(laura, first, second)
     assert sum(text.startswith(GREETING) for text in texts) == 1 and len(texts) == 2
     assert await owners(second, ids) == {i: (second_owner, "done") for i in ids}
+
+
+async def test_an_update_taken_over_at_every_start_is_parked_not_handled_again(
+    sandbox: Sandbox,
+) -> None:
+    """An update that brings each instance down that takes it must not do so forever."""
+    assert sandbox.runtime is not None and sandbox.application is not None
+    vita = sandbox.user(402, "Vita", language_code="en")
+    update = vita.text_update("/start")
+    stored = inbox.Stored(update["update_id"], vita.id, json.dumps(update))
+    await inbox.store(sandbox.runtime.db, [stored], now())  # no lease: free to take
+    async with sandbox.runtime.db.begin() as session:  # already taken this many times
+        await session.execute(
+            update_rows(InboundUpdate)
+            .where(InboundUpdate.update_id == update["update_id"])
+            .values(recoveries=MAX_RECOVERIES)
+        )
+    assert await pipeline_of(sandbox.application).adopt() == 0
+    assert await inbox.status_of(sandbox.runtime.db, update["update_id"]) == inbox.PARKED
+    assert answers(vita, sandbox) == []
