@@ -278,6 +278,7 @@ async def start_kopiena(
         "TELEGRAM_API_BASE_URL": api.root,
         "DATABASE_URL": database_url,
         "UPDATE_CONCURRENCY": str(concurrency),
+        "OUTBOX_LEASE_SECONDS": "2",  # the killed process's updates are taken after that
         "LOG_LEVEL": "WARNING",
         "ADMIN_IDS": "9001",
     }

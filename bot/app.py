@@ -54,6 +54,7 @@ def build_application(
         runtime.db,
         concurrency=runtime.settings.update_concurrency,
         attempts=runtime.settings.update_attempts,
+        lease_seconds=runtime.settings.outbox_lease_seconds,
     )
     pipeline.on_handled = metrics.update_handled
     reminders.set_defaults(runtime.settings.reminder_offsets_minutes)

@@ -38,8 +38,8 @@ class Settings(BaseSettings):
     # Broadcast messages (reminders, announcements, surveys) per second over all chats;
     # 0 lifts the limit (a self-hosted Bot API server). One per second per chat always holds.
     broadcast_rate: float = Field(default=30.0, ge=0)
-    # How long a claimed outbox row stays with the instance sending it without renewal;
-    # after a crash its rows are taken again once this has passed.
+    # How long the claims of an instance (outbox messages, the sending lead, stored updates)
+    # hold without renewal; after a crash they are taken again once this has passed.
     outbox_lease_seconds: int = Field(default=30, ge=2, le=3600)
     # Named in the privacy notice (/privacy): who is responsible for the data and how to
     # reach them (how long data is kept: retention_months).

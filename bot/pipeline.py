@@ -7,8 +7,10 @@
                -> Application.process_update -> mark done (many at once in one commit)
 
 Telegram treats an update as received when the next getUpdates asks past it, so an update
-is never confirmed before it is in the database. What was stored but not handled when the
-process stopped is handled at the next start. A second delivery of a stored update id is
+is never confirmed before it is in the database. A stored update is leased to the instance
+that stored it (renewed while it runs); what an instance stored but did not handle before
+it stopped is taken over, once its lease has run out, by another instance or the next start
+(at once after a clean stop, which gives its leases up). A second delivery of a stored update id is
 ignored. An update whose handlers keep failing is tried UPDATE_ATTEMPTS times, then
 parked (its row stays, with the error's type) and the sender's next updates go on.
 
@@ -27,6 +29,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import secrets
+import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -144,6 +149,10 @@ def is_typed(data: dict[str, Any]) -> bool:
     return "message" in data
 
 
+def instance_id() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
 class Pipeline:
     def __init__(
         self,
@@ -152,10 +161,16 @@ class Pipeline:
         *,
         concurrency: int,
         attempts: int,
+        lease_seconds: float = 30.0,
     ) -> None:
         self.application = application
         self.db = db
         self.attempts = attempts
+        # Stored updates are this instance's for `lease` unrenewed (renewed every lease/4).
+        self.owner = instance_id()
+        self.lease = timedelta(seconds=lease_seconds)
+        self._keeper: asyncio.Task[None] | None = None
+        self._held: set[int] = set()  # update ids queued here, not yet handled
         self._slots = PrioritySemaphore(concurrency)
         self._max_waiting = max(MAX_WAITING, 4 * concurrency)
         self._lanes: dict[object, deque[_Queued]] = {}
@@ -185,7 +200,8 @@ class Pipeline:
             )
             for raw in raw_updates
         ]
-        fresh = await inbox.store(self.db, arrivals, now())
+        stamp = now()
+        fresh = await inbox.store(self.db, arrivals, stamp, self.owner, stamp + self.lease)
         parsed: dict[int, dict[str, Any]] = {}
         for raw in raw_updates:
             parsed.setdefault(int(raw["update_id"]), raw)
@@ -202,16 +218,39 @@ class Pipeline:
             await self.accept([raw])
 
     async def recover(self) -> int:
-        """Queue what an earlier run stored but did not handle; forget old handled rows."""
+        """Forget old handled rows, take over what no live instance holds (left by an
+        earlier run, or by an instance that stopped), then keep doing so while running."""
         await inbox.prune(self.db, now() - KEEP_HANDLED)
-        waiting, parked = await inbox.recover(self.db, MAX_RECOVERIES, now())
+        adopted = await self.adopt()
+        if self._keeper is None:
+            self._keeper = asyncio.create_task(self._keep_leases(), name="inbound-leases")
+        return adopted
+
+    async def adopt(self) -> int:
+        """Queue the stored, unhandled updates whose lease ran out, in update-id order."""
+        stamp = now()
+        waiting, parked = await inbox.adopt(
+            self.db, self.owner, stamp + self.lease, MAX_RECOVERIES, stamp
+        )
         if parked:
-            log.error("Parked %d update(s) found unhandled at %d starts", parked, MAX_RECOVERIES)
-        for stored in waiting:
+            log.error("Parked %d update(s) found unhandled %d times", parked, MAX_RECOVERIES)
+        fresh = [stored for stored in waiting if stored.update_id not in self._held]
+        for stored in fresh:
             self.submit(stored)
-        if waiting:
-            log.info("Handling %d update(s) left from the previous run", len(waiting))
-        return len(waiting)
+        if fresh:
+            log.info("Handling %d update(s) an earlier or stopped instance left", len(fresh))
+        return len(fresh)
+
+    async def _keep_leases(self) -> None:
+        """Renew this instance's leases and adopt expired ones, every lease/4."""
+        period = self.lease.total_seconds() / 4
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await inbox.renew(self.db, self.owner, now() + self.lease)
+                await self.adopt()
+            except Exception:
+                log.exception("Could not renew or adopt stored updates; trying again")
 
     async def poll(self, stop: asyncio.Event) -> None:
         """Long polling until `stop` is set. Asks for the next batch only after storing
@@ -259,6 +298,8 @@ class Pipeline:
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         if self.on_handled is not None:
             future.add_done_callback(_reporter(self.on_handled, time.monotonic()))
+        self._held.add(stored.update_id)
+        future.add_done_callback(lambda _: self._held.discard(stored.update_id))
         key: object = stored.lane if stored.lane is not None else ("update", stored.update_id)
         lane = self._lanes.get(key)
         self._count(+1)
@@ -364,8 +405,11 @@ class Pipeline:
 
     async def drain(self, within: float) -> bool:
         """Wait for queued updates to be handled; cancel what is left after `within` s
-        (it stays stored and is handled at the next start). True if all were handled."""
+        (it stays stored; its lease is given up, so the next start or another instance
+        handles it at once). True if all were handled."""
+        await self._stop_keeping()
         if not self._tasks:
+            await self._release()
             return True
         _, pending = await asyncio.wait(set(self._tasks), timeout=within)
         for task in pending:
@@ -375,7 +419,21 @@ class Pipeline:
             log.info(
                 "Stopped with %d sender(s) still waiting; handled at the next start", len(pending)
             )
+        await self._release()
         return not pending
+
+    async def _stop_keeping(self) -> None:
+        keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+
+    async def _release(self) -> None:
+        try:
+            await inbox.release(self.db, self.owner)
+        except Exception:  # they are taken over once their lease runs out instead
+            log.exception("Could not give up the leases of unhandled updates")
 
 
 def _reporter(
@@ -401,8 +459,17 @@ def pipeline_of(application: Application) -> Pipeline:  # type: ignore[type-arg]
     return application.bot_data[PIPELINE_KEY]
 
 
-def install(application: Application, db: Database, *, concurrency: int, attempts: int) -> Pipeline:  # type: ignore[type-arg]
-    pipeline = Pipeline(application, db, concurrency=concurrency, attempts=attempts)
+def install(
+    application: Application,  # type: ignore[type-arg]
+    db: Database,
+    *,
+    concurrency: int,
+    attempts: int,
+    lease_seconds: float = 30.0,
+) -> Pipeline:
+    pipeline = Pipeline(
+        application, db, concurrency=concurrency, attempts=attempts, lease_seconds=lease_seconds
+    )
     application.bot_data[PIPELINE_KEY] = pipeline
     return pipeline
 

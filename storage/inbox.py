@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -43,8 +43,15 @@ class Stored:
     payload: str
 
 
-async def store(db: Database, arrivals: Sequence[Stored], now: datetime) -> list[Stored]:
-    """Store the updates not seen before, in one transaction; returns those (in order).
+async def store(
+    db: Database,
+    arrivals: Sequence[Stored],
+    now: datetime,
+    owner: str | None = None,
+    lease_until: datetime | None = None,
+) -> list[Stored]:
+    """Store the updates not seen before, in one transaction; returns those (in order),
+    held by `owner` until `lease_until` (none: any instance may take them at once).
     An update id already stored (waiting, handled or parked) is left as it is."""
     if not arrivals:
         return []
@@ -66,6 +73,8 @@ async def store(db: Database, arrivals: Sequence[Stored], now: datetime) -> list
                         "status": NEW,
                         "recoveries": 0,
                         "received_at": now,
+                        "owner": owner,
+                        "lease_until": lease_until,
                     }
                     for arrival in fresh.values()
                 ],
@@ -87,26 +96,60 @@ async def park(db: Database, update_id: int, error: str, now: datetime) -> None:
         )
 
 
-async def recover(db: Database, max_recoveries: int, now: datetime) -> tuple[list[Stored], int]:
-    """Updates stored but never handled (the process stopped first), oldest first, and how
-    many were parked instead because they were already found unhandled `max_recoveries`
-    times (an update that brings the process down must not do so forever)."""
+async def renew(db: Database, owner: str, lease_until: datetime) -> int:
+    """Extend the lease of every update `owner` holds and has not handled yet."""
     async with db.begin() as session:
-        await session.execute(
-            update(_table).where(_table.c.status == NEW).values(recoveries=_table.c.recoveries + 1)
-        )
-        parked = await session.execute(
+        result = await session.execute(
             update(_table)
-            .where(_table.c.status == NEW, _table.c.recoveries > max_recoveries)
-            .values(status=PARKED, error="unhandled at every start", handled_at=now)
+            .where(_table.c.owner == owner, _table.c.status == NEW)
+            .values(lease_until=lease_until)
         )
-        rows = await session.execute(
-            select(_table.c.update_id, _table.c.lane, _table.c.payload)
-            .where(_table.c.status == NEW)
-            .order_by(_table.c.update_id)
+    return result.rowcount or 0
+
+
+async def release(db: Database, owner: str) -> int:
+    """Let any instance take what `owner` holds unhandled at once (it stops cleanly)."""
+    async with db.begin() as session:
+        result = await session.execute(
+            update(_table)
+            .where(_table.c.owner == owner, _table.c.status == NEW)
+            .values(lease_until=None)
         )
-        waiting = [Stored(row.update_id, row.lane, row.payload or "{}") for row in rows]
-    return waiting, parked.rowcount or 0
+    return result.rowcount or 0
+
+
+async def adopt(
+    db: Database, owner: str, lease_until: datetime, max_recoveries: int, now: datetime
+) -> tuple[list[Stored], int]:
+    """Take over the updates stored but not handled whose lease has run out (the instance
+    holding them stopped, or never held them), oldest first, and say how many were parked
+    instead because they were already taken over `max_recoveries` times (an update that
+    brings the process down must not do so forever). One conditional UPDATE claims them,
+    so two instances adopting at once never take the same row."""
+    async with db.begin() as session:
+        taken = await session.execute(
+            update(_table)
+            .where(
+                _table.c.status == NEW,
+                or_(_table.c.lease_until.is_(None), _table.c.lease_until < now),
+            )
+            .values(owner=owner, lease_until=lease_until, recoveries=_table.c.recoveries + 1)
+            .returning(_table.c.update_id, _table.c.lane, _table.c.payload, _table.c.recoveries)
+        )
+        rows = sorted(taken.all(), key=lambda row: row.update_id)
+        poison = [row.update_id for row in rows if row.recoveries > max_recoveries]
+        if poison:
+            await session.execute(
+                update(_table)
+                .where(_table.c.update_id.in_(poison))
+                .values(status=PARKED, error="unhandled at every start", handled_at=now)
+            )
+        waiting = [
+            Stored(row.update_id, row.lane, row.payload or "{}")
+            for row in rows
+            if row.recoveries <= max_recoveries
+        ]
+    return waiting, len(poison)
 
 
 async def prune(db: Database, handled_before: datetime) -> int:

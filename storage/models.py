@@ -632,6 +632,8 @@ class InboundUpdate(Base):
     `status`: "new" until its handlers have run, then "done" (the payload and lane are
     dropped: they say who wrote what) or "parked" (its handlers kept failing; kept for a look).
     Done rows stay a while so a second delivery of the same update id changes nothing.
+    `owner` and `lease_until`: the instance handling a new row and until when it holds it
+    unrenewed; another instance (or the next start) takes it over once that has passed.
     """
 
     __tablename__ = "inbound_updates"
@@ -650,3 +652,5 @@ class InboundUpdate(Base):
     error: Mapped[str | None] = mapped_column(String(100))  # exception type only, no data
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -86,6 +86,7 @@ async def test_a_rush_killed_midway_is_finished_once_by_the_next_start(tmp_path:
         "TELEGRAM_API_BASE_URL": root,
         "DATABASE_URL": database_url,
         "UPDATE_CONCURRENCY": "4",
+        "OUTBOX_LEASE_SECONDS": "2",  # the killed process's updates are taken after that
         "LOG_LEVEL": "WARNING",
     }
 
