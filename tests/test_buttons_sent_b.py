@@ -9,10 +9,6 @@ every callback data in every inline keyboard the bot sent or edited in is parsed
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any
-
-from bot.buttons import Button, parse_any
 from bot.sandbox import Sandbox, SandboxUser
 from bot.screens import faq as faq_screens
 from bot.screens import funder_report as funder_screens
@@ -21,37 +17,9 @@ from bot.screens import onboarding as onboarding_screens
 from bot.screens import privacy as privacy_screens
 from bot.screens import profile as profile_screens
 from bot.screens.keyboard import Noop
+from tests.buttonkit import round_trip, sent_data
 from tests.faq_helpers import load_examples
 from tests.helpers import ADMIN_ID, make_event, make_organiser, onboard
-
-
-def sent_data(sandbox: Sandbox) -> list[str]:
-    """The callback data of every button in every message the bot sent or edited."""
-    found: list[str] = []
-    for call in sandbox.api.calls:
-        if call.answered != "ok":
-            continue
-        markup: Any = call.params.get("reply_markup")
-        if not isinstance(markup, dict):
-            continue
-        for row in markup.get("inline_keyboard", []):
-            for button in row:
-                if "callback_data" in button:
-                    found.append(button["callback_data"])
-    return found
-
-
-def round_trip(data: list[str]) -> Counter[type[Button]]:
-    """Each data parses to a value that packs back to it; how often each kind was sent."""
-    kinds: Counter[type[Button]] = Counter()
-    undeclared = sorted({item for item in data if parse_any(item) is None})
-    assert undeclared == [], f"the bot sent buttons no feature declares: {undeclared}"
-    for item in data:
-        value = parse_any(item)
-        assert value is not None
-        assert value.pack() == item, (item, value)
-        kinds[type(value)] += 1
-    return kinds
 
 
 async def onboarding_flow(sandbox: Sandbox) -> SandboxUser:
