@@ -23,7 +23,6 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,10 +35,8 @@ from sqlalchemy.engine import make_url
 from bench.mixed_load import TOKEN, FakeApi
 from bot.config import Settings
 from bot.runtime import Runtime
-from storage.migrate import upgrade
-from storage.models import Event, Registration, User
-from storage.models import Session as EventSession
-from tests.test_kill_mid_rush import FIRST_ID, press
+from storage.models import Registration
+from tests.test_kill_mid_rush import prepare, press
 
 SECRET = "bench-instances-secret"
 
@@ -69,35 +66,6 @@ async def drop_database(admin: str, database_url: str) -> None:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
-
-
-async def seed(database_url: str, presses: int, seats: int) -> int:
-    await asyncio.to_thread(upgrade, database_url)
-    runtime = Runtime.from_settings(Settings(_env_file=None, database_url=database_url))
-    now = datetime.now(UTC)
-    try:
-        async with runtime.db.begin() as session:
-            event = Event(title="Kurss", capacity=seats, status="published")
-            session.add(event)
-            await session.flush()
-            start = now + timedelta(days=10)
-            session.add(
-                EventSession(event_id=event.id, starts_at=start, ends_at=start + timedelta(hours=4))
-            )
-            session.add_all(
-                User(
-                    telegram_id=FIRST_ID + n,
-                    full_name=f"P{n}",
-                    language="lv",
-                    municipality="riga",
-                    consented_at=now,
-                    onboarded_at=now,
-                )
-                for n in range(presses)
-            )
-            return event.id
-    finally:
-        await runtime.close()
 
 
 async def confirmed(database_url: str, event_id: int) -> int:
@@ -141,7 +109,7 @@ async def one_run(args: argparse.Namespace, instances: int) -> tuple[float, int]
     database_url, admin = await fresh_database(args.server)
     processes: list[asyncio.subprocess.Process] = []
     try:
-        event_id = await seed(database_url, args.presses, args.seats)
+        event_id = await prepare(database_url, args.presses, args.seats)
         async with FakeApi(args.latency_ms) as api:
             ports = [free_port() for _ in range(instances)]
             assert api.http is not None

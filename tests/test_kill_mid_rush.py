@@ -29,14 +29,14 @@ SEATS = 50
 FIRST_ID = 50_000
 
 
-async def prepare(database_url: str) -> int:
-    """PEOPLE onboarded users and a published event with SEATS seats."""
+async def prepare(database_url: str, people: int = PEOPLE, seats: int = SEATS) -> int:
+    """`people` onboarded users and a published event with `seats` seats."""
     await asyncio.to_thread(upgrade, database_url)
     runtime = Runtime.from_settings(Settings(_env_file=None, database_url=database_url))
     now = datetime.now(UTC)
     try:
         async with runtime.db.begin() as session:
-            event = Event(title="Kurss", capacity=SEATS, status="published")
+            event = Event(title="Kurss", capacity=seats, status="published")
             session.add(event)
             await session.flush()
             start = now + timedelta(days=10)
@@ -52,7 +52,7 @@ async def prepare(database_url: str) -> int:
                     consented_at=now,
                     onboarded_at=now,
                 )
-                for n in range(PEOPLE)
+                for n in range(people)
             )
             return event.id
     finally:
