@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_driver
 from storage.priority import PrioritySemaphore
 
 BUSY_TIMEOUT_MS = 15_000
@@ -42,6 +43,7 @@ BUSY_TIMEOUT_MS = 15_000
 POOL_SIZE = 20
 POOL_OVERFLOW = 5
 IMMEDIATE = "sqlite_immediate"
+IN_TRANSACTION = "kopiena_in_transaction"
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -64,6 +66,19 @@ def _own_transactions(dbapi_connection: Any, _record: Any) -> None:
 def _begin(connection: Any) -> None:
     immediate = connection.get_execution_options().get(IMMEDIATE)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    connection.connection.info[IN_TRANSACTION] = True
+
+
+def _ended(connection: Any) -> None:
+    connection.connection.info[IN_TRANSACTION] = False
+
+
+def _reset(dbapi_connection: Any, record: Any, state: Any) -> None:
+    """A connection goes back to the pool: roll back only a transaction still open. The
+    pool's own reset rolls back every time, a second round trip after the session's."""
+    if state.asyncio_safe and not state.terminate_only and record.info.get(IN_TRANSACTION):
+        dbapi_connection.rollback()
+        record.info[IN_TRANSACTION] = False
 
 
 def is_sqlite(url: str) -> bool:
@@ -94,12 +109,20 @@ def create_engine(url: str, *, guarded: bool = True, hide_parameters: bool = Tru
         pooled = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
     if not is_sqlite(url):
         pooled["pool_pre_ping"] = True
+    else:
+        if make_url(url).get_driver_name() == "aiosqlite":
+            pooled["module"] = sqlite_driver.dbapi()  # one thread hand-off per statement
+        if guarded:  # our BEGIN is tracked, so the pool need not roll back blindly
+            pooled["pool_reset_on_return"] = None
     engine = create_async_engine(url, hide_parameters=hide_parameters, **pooled)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
         if guarded:
             event.listen(engine.sync_engine, "connect", _own_transactions)
             event.listen(engine.sync_engine, "begin", _begin)
+            event.listen(engine.sync_engine, "commit", _ended)
+            event.listen(engine.sync_engine, "rollback", _ended)
+            event.listen(engine.sync_engine.pool, "reset", _reset)
     return engine
 
 

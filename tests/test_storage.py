@@ -115,3 +115,73 @@ async def test_times_come_back_as_the_same_utc_instant(database_url: str) -> Non
         query = text("select (created_at at time zone 'UTC')::text from users")
         raw = await on_connection(database_url, lambda c: c.scalar(query))
         assert raw == "2026-09-27 15:30:00"
+
+
+@pytest.mark.sqlite_only("the pooled SQLite connection's own transaction state")
+async def test_a_failed_transaction_leaves_no_lock_on_a_pooled_connection(
+    database_url: str,
+) -> None:
+    """A transaction cut short by an error ends before its connection goes back to the
+    pool (which no longer rolls back every connection a second time), or the next writer,
+    here another process's engine, would wait for a lock nobody releases."""
+    await asyncio.to_thread(upgrade, database_url)
+    engine = create_engine(database_url)
+    db = create_sessionmaker(engine)
+    other = create_engine(database_url)
+    try:
+        for attempt in range(3):
+            with pytest.raises(RuntimeError):
+                async with db.begin() as session:
+                    session.add(User(telegram_id=100 + attempt, full_name="Cut short"))
+                    await session.flush()
+                    raise RuntimeError("a handler failed mid-transaction")
+            with pytest.raises(RuntimeError):
+                async with db() as session:
+                    await session.scalar(select(User.id))
+                    raise RuntimeError("a reader failed")
+        async with other.begin() as connection:  # BEGIN IMMEDIATE: the write lock
+            await connection.execute(text("PRAGMA busy_timeout=200"))
+            await connection.execute(
+                text(
+                    "INSERT INTO users (telegram_id, created_at, updated_at) "
+                    "VALUES (7, '2026-01-01', '2026-01-01')"
+                )
+            )
+        async with db.begin() as session:  # the pooled connections still write
+            session.add(User(telegram_id=8, full_name="After"))
+        async with db() as session:
+            ids = set(await session.scalars(select(User.telegram_id)))
+        assert ids == {7, 8}
+        async with engine.connect() as connection:  # no reader left holding the WAL
+            busy, _, _ = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+        assert busy == 0
+    finally:
+        await engine.dispose()
+        await other.dispose()
+
+
+async def test_statements_return_rows_counts_and_new_ids(database_url: str) -> None:
+    await asyncio.to_thread(upgrade, database_url)
+    engine = create_engine(database_url)
+    db = create_sessionmaker(engine)
+    try:
+        async with db.begin() as session:
+            session.add_all([User(telegram_id=n, full_name=f"U{n}") for n in (1, 2, 3)])
+            await session.flush()
+            new = User(telegram_id=4, full_name="Four")
+            session.add(new)
+            await session.flush()  # the new row's id comes back
+            assert new.id is not None
+            changed = await session.execute(
+                text("UPDATE users SET full_name = 'X' WHERE telegram_id IN (1, 2)")
+            )
+            assert changed.rowcount == 2  # type: ignore[attr-defined]
+        async with db() as session:
+            rows = (
+                await session.execute(
+                    select(User.telegram_id, User.full_name).order_by(User.telegram_id)
+                )
+            ).all()
+        assert [tuple(row) for row in rows] == [(1, "X"), (2, "X"), (3, "U3"), (4, "Four")]
+    finally:
+        await engine.dispose()
