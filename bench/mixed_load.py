@@ -8,7 +8,8 @@ users, published events and 2,000 FAQ entries.
     python bench/mixed_load.py --mode kill --latency-ms 50   # 300 presses, kill -9, restart
 
 Mixed: start, events, card, register, my, FAQ question (typed text), "Did this help?"
-vote, help; one update per person, offered at `--rate` per second or all at once. Prints
+vote, help (`--only card,faq` offers just those kinds, to see what each costs); one
+update per person, offered at `--rate` per second or all at once. Prints
 updates per second, p50/p99 from the moment an update is available at the fake API to
 the bot's first call answering it, per kind; errors; seats oversold; the bot's peak RSS.
 Then a bare python-telegram-bot echo bot (bench/echo_bot.py, same concurrency) takes the
@@ -195,9 +196,15 @@ def questions() -> list[str]:
 
 
 def mixed(
-    ids: Ids, count: int, first: int, seeded: dict[str, Any], rng: random.Random
+    ids: Ids,
+    count: int,
+    first: int,
+    seeded: dict[str, Any],
+    rng: random.Random,
+    only: list[str] | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
-    kinds = rng.choices(list(MIX), weights=list(MIX.values()), k=count)
+    mix = {kind: share for kind, share in MIX.items() if not only or kind in only}
+    kinds = rng.choices(list(mix), weights=list(mix.values()), k=count)
     typed = questions()
     work = []
     for n, kind in enumerate(kinds):
@@ -415,7 +422,7 @@ async def run_mixed(args: argparse.Namespace, folder: str) -> None:
         try:
             await polling(api)
             await asyncio.sleep(1.0)  # start-up work (menus, planners) out of the way
-            work = mixed(ids, count, 0, seeded, rng)
+            work = mixed(ids, count, 0, seeded, rng, args.only)
             cpu = cpu_seconds(bot.pid)
             elapsed, answers = await offer(api, work, args.rate, args.limit)
             cpu = cpu_seconds(bot.pid) - cpu
@@ -441,7 +448,7 @@ async def run_mixed(args: argparse.Namespace, folder: str) -> None:
         echo = await start_echo(api, args.concurrency)
         try:
             await polling(api)
-            work = mixed(ids, count, 0, seeded, rng)
+            work = mixed(ids, count, 0, seeded, rng, args.only)
             echo_cpu = cpu_seconds(echo.pid)
             elapsed, answers = await offer(api, work, args.rate, args.limit)
             echo_cpu = cpu_seconds(echo.pid) - echo_cpu
@@ -594,7 +601,14 @@ def main() -> None:
     parser.add_argument("--limit", type=float, default=120, help="give up after (seconds)")
     parser.add_argument("--no-echo", action="store_true", help="skip the echo-bot floor")
     parser.add_argument("--keep", type=Path, help="keep the database and the bot's log here")
+    parser.add_argument(
+        "--only",
+        type=lambda text: text.split(","),
+        help=f"mixed: offer only these kinds (comma-separated: {', '.join(MIX)})",
+    )
     args = parser.parse_args()
+    if args.only and not set(args.only) <= set(MIX):
+        parser.error(f"--only takes kinds from: {', '.join(MIX)}")
     if args.mode == "rush":
         args.presses, args.seats = args.presses or 1000, args.seats or 200
     if args.mode == "kill":

@@ -129,7 +129,9 @@ async def survey_answers(db: Database, updates: Sequence[dict[str, Any]]) -> set
         if isinstance(press, dict) and str(press.get("data") or "").startswith(SURVEY_BUTTONS):
             private.add(int(update["update_id"]))
         message = update.get("message") or update.get("edited_message")
-        if isinstance(message, dict) and isinstance((message.get("from") or {}).get("id"), int):
+        if not isinstance(message, dict) or str(message.get("text") or "").startswith("/"):
+            continue  # a command is never taken as an answer (handlers/dialogs.py)
+        if isinstance((message.get("from") or {}).get("id"), int):
             typing.setdefault(message["from"]["id"], []).append(int(update["update_id"]))
     for person in await surveys.answering_now(db, set(typing)):
         private.update(typing[person])
