@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Generic, TypeVar
 
 from sqlalchemy.exc import OperationalError
@@ -58,36 +59,40 @@ class GroupCommit(Generic[Request, Result]):
     async def _drain(self, db: async_sessionmaker[AsyncSession]) -> None:
         try:
             while self._queue:
-                batch = self._queue[:MAX_BATCH]
-                del self._queue[:MAX_BATCH]
-                batch = [(request, future) for request, future in batch if not future.done()]
-                try:
-                    await self._serve(db, batch)
-                except BaseException:
-                    for _, future in batch:
-                        future.cancel()
-                    raise
+                await self._serve(db)
         finally:  # cancelled while the loop shuts down: nobody is left waiting forever
             for _, future in self._queue:
                 future.cancel()
             self._queue.clear()
 
-    async def _serve(
-        self,
-        db: async_sessionmaker[AsyncSession],
-        batch: list[tuple[Request, asyncio.Future[Result]]],
-    ) -> None:
-        requests = [request for request, _ in batch]
+    def _take(self) -> list[tuple[Request, asyncio.Future[Result]]]:
+        batch = self._queue[:MAX_BATCH]
+        del self._queue[:MAX_BATCH]
+        return [(request, future) for request, future in batch if not future.done()]
+
+    async def _serve(self, db: async_sessionmaker[AsyncSession]) -> None:
+        batch: list[tuple[Request, asyncio.Future[Result]]] = []
         try:
-            results = await self._run(db, requests)
-        except Exception as error:
-            if len(batch) == 1 or isinstance(error, OperationalError):
-                # The database itself failed (locked by another process past the busy
-                # timeout, disk full): one by one would only fail again, slowly.
-                results = [error] * len(batch)
-            else:
-                log.warning("A batch of %d failed; running each on its own", len(batch))
-                results = [await self._alone(db, request) for request in requests]
+            try:
+                async with self._transaction(db) as session:
+                    # Taken once the transaction has begun (for a writer: once it has the
+                    # write lock), so whatever queued during the wait joins this batch.
+                    batch = self._take()
+                    requests = [request for request, _ in batch]
+                    results = await self._apply(session, requests) if requests else []
+            except Exception as error:
+                batch = batch or self._take()
+                if len(batch) <= 1 or isinstance(error, OperationalError):
+                    # The database itself failed (locked by another process past the busy
+                    # timeout, disk full): one by one would only fail again, slowly.
+                    results = [error] * len(batch)
+                else:
+                    log.warning("A batch of %d failed; running each on its own", len(batch))
+                    results = [await self._alone(db, request) for request, _ in batch]
+        except BaseException:
+            for _, future in batch:
+                future.cancel()
+            raise
         for (_, future), result in zip(batch, results, strict=True):
             if future.done():
                 continue
@@ -96,24 +101,23 @@ class GroupCommit(Generic[Request, Result]):
             else:
                 future.set_result(result)
 
-    async def _run(
-        self, db: async_sessionmaker[AsyncSession], requests: list[Request]
-    ) -> list[Result | Exception]:
-        async with db.begin(urgent=True) if self._urgent else db.begin() as session:  # type: ignore[call-arg]
-            return await self._apply(session, requests)
+    def _transaction(
+        self, db: async_sessionmaker[AsyncSession]
+    ) -> AbstractAsyncContextManager[AsyncSession]:
+        return db.begin(urgent=True) if self._urgent else db.begin()  # type: ignore[call-arg,return-value]
 
     async def _alone(
         self, db: async_sessionmaker[AsyncSession], request: Request
     ) -> Result | Exception:
         try:
-            return (await self._run(db, [request]))[0]
+            async with self._transaction(db) as session:
+                return (await self._apply(session, [request]))[0]
         except Exception as error:
             return error
 
 
 class GroupRead(GroupCommit[Request, Result]):
-    async def _run(
-        self, db: async_sessionmaker[AsyncSession], requests: list[Request]
-    ) -> list[Result | Exception]:
-        async with db() as session:
-            return await self._apply(session, requests)
+    def _transaction(
+        self, db: async_sessionmaker[AsyncSession]
+    ) -> AbstractAsyncContextManager[AsyncSession]:
+        return db()
