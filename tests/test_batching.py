@@ -241,3 +241,44 @@ async def test_storing_polled_updates_goes_before_other_waiting_writers(sandbox:
     await asyncio.wait_for(asyncio.gather(first, stored, *waiting), 10)
     assert order == ["first", "intake", "writer 0", "writer 1", "writer 2"]
     assert await inbox.status_of(db, 987_654) == inbox.NEW
+
+
+async def test_requests_that_queue_while_the_write_lock_is_held_go_in_one_batch(
+    database_url: str,
+) -> None:
+    """The first request must not be taken alone while it waits for the lock: everything
+    that queues during the wait joins it in one transaction."""
+    engine = create_engine(database_url)
+    db = create_sessionmaker(engine)
+    batches: list[list[int]] = []
+
+    async def apply(session: AsyncSession, numbers: Sequence[int]) -> list[int | Exception]:
+        batches.append(list(numbers))
+        await session.execute(text("SELECT 1"))
+        return list(numbers)
+
+    desk: GroupCommit[int, int] = GroupCommit(apply)
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def other_writer() -> None:
+        async with db.begin() as session:  # on PostgreSQL the desk does not wait for it
+            await session.execute(text("SELECT 1"))
+            holding.set()
+            await release.wait()
+
+    try:
+        held = asyncio.create_task(other_writer())
+        await asyncio.wait_for(holding.wait(), 10)
+        first = asyncio.create_task(desk.submit(db, 1))
+        await asyncio.sleep(0.05)  # the desk is waiting for the lock with request 1
+        later = [asyncio.create_task(desk.submit(db, n)) for n in (2, 3, 4)]
+        await asyncio.sleep(0.05)
+        release.set()
+        assert await asyncio.wait_for(asyncio.gather(first, *later), 10) == [1, 2, 3, 4]
+        await held
+        if database_url.startswith("sqlite"):
+            assert batches == [[1, 2, 3, 4]]
+        else:  # no in-process writer queue: the first went at once
+            assert [n for batch in batches for n in batch] == [1, 2, 3, 4]
+    finally:
+        await engine.dispose()
