@@ -27,7 +27,7 @@ LEASE = 2  # seconds, the shortest OUTBOX_LEASE_SECONDS allows
 GREETING = "Hello! I am Kopiena"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "postgres":
         return str(request.getfixturevalue("postgres_url"))

@@ -13,7 +13,6 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
@@ -138,13 +137,6 @@ async def sending_pid(database_url: str) -> int | None:
     finally:
         await runtime.close()
     return None if owner is None else int(owner.split(":")[1])
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgresql":
-        return request.getfixturevalue("postgres_url")
-    return f"sqlite+aiosqlite:///{tmp_path / 'kill.db'}"
 
 
 async def test_two_instances_one_killed_mid_broadcast_the_other_finishes(

@@ -1,16 +1,15 @@
-"""Two instances on one database, on SQLite and on PostgreSQL: claims are leases, one
-instance at a time sends (the lead), so everyone is served exactly once and no second
-holds more than the configured rate across both; a second instance starting
-mid-broadcast takes nothing the first still holds; the rows of an instance that died are
-taken over once its lease has run out; when the sending instance stops, the other
-finishes the broadcast."""
+"""Two instances on one database (SQLite, or PostgreSQL on the PostgreSQL run): claims
+are leases, one instance at a time sends (the lead), so everyone is served exactly once
+and no second holds more than the configured rate across both; a second instance
+starting mid-broadcast takes nothing the first still holds; the rows of an instance that
+died are taken over once its lease has run out; when the sending instance stops, the
+other finishes the broadcast."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -24,13 +23,6 @@ from tests.test_broadcast import busiest_second, fill_outbox, render_note, sends
 
 RATE = 40  # a claim takes 200 rows: 300 recipients need two claims at least
 LEASE = 2  # seconds: the lead is renewed (or asked for) every half second
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgresql":
-        return request.getfixturevalue("postgres_url")
-    return f"sqlite+aiosqlite:///{tmp_path / 'kopiena.db'}"
 
 
 @pytest.fixture
