@@ -1,13 +1,13 @@
 """Engine and sessions; SQLite gets WAL, foreign keys and a busy timeout on every connection.
 
-Write transactions (`db.begin()`) take SQLite's write lock up front (BEGIN IMMEDIATE), so
-whatever a transaction reads stays true until it commits: seat counts cannot be
-overtaken. Within this process SQLite writers also queue on an asyncio lock first, so they
-wait their turn without spinning on SQLite's busy handler; an urgent writer (storing polled
-updates, marking them handled: short transactions every update waits for) goes before the
-others waiting. That lock is only a speed-up; the guarantee is the database's lock, which
-other processes honour too. Read sessions (`db()`) use a plain BEGIN and, in WAL mode,
-never wait for writers.
+Write transactions (`db.begin()`) take SQLite's write lock up front (BEGIN IMMEDIATE, sent
+with their first statement), so whatever a transaction reads stays true until it commits:
+seat counts cannot be overtaken. Within this process SQLite writers also queue on an
+asyncio lock first, so they wait their turn without spinning on SQLite's busy handler; an
+urgent writer (storing polled updates, marking them handled: short transactions every
+update waits for) goes before the others waiting. That lock is only a speed-up; the
+guarantee is the database's lock, which other processes honour too. Read sessions (`db()`)
+use a plain BEGIN and, in WAL mode, never wait for writers.
 
 On PostgreSQL transactions run side by side (READ COMMITTED); a decision that depends on
 what it read takes a row lock first (`SELECT ... FOR UPDATE`, see
@@ -65,7 +65,12 @@ def _own_transactions(dbapi_connection: Any, _record: Any) -> None:
 
 def _begin(connection: Any) -> None:
     immediate = connection.get_execution_options().get(IMMEDIATE)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    statement = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+    adapted = connection.connection.dbapi_connection
+    if isinstance(adapted, sqlite_driver.OneCallConnection):
+        adapted.defer_begin(statement)  # sent with the first statement, one call for both
+    else:
+        connection.exec_driver_sql(statement)
     connection.connection.info[IN_TRANSACTION] = True
 
 

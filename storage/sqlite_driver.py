@@ -4,9 +4,10 @@ aiosqlite runs each SQLite call in its connection's thread, and SQLAlchemy's ada
 makes four such calls per statement (open a cursor, execute, fetch, close), each a
 round trip between the event loop and that thread that costs more CPU than a typical
 statement here. This cursor does the four in one call: the statement, its rows and its
-row count come back together. Everything else (the connection, its transactions, the
-dialect) is SQLAlchemy's own aiosqlite adapter; `storage.db.create_engine` passes this
-module to it.
+row count come back together. A transaction's BEGIN waits and goes with its first
+statement, in the same call; a transaction that ran no statement ends without a call.
+Everything else (the connection, the dialect) is SQLAlchemy's own aiosqlite adapter;
+`storage.db.create_engine` passes this module to it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ from sqlalchemy.util import EMPTY_DICT
 _Outcome = tuple[Any, int, int | None, list[Any]]
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
+def _run(
+    connection: sqlite3.Connection, begin: str | None, operation: str, parameters: Any, many: bool
+) -> _Outcome:
+    if begin is not None:
+        connection.execute(begin)
     cursor = connection.cursor()
     try:
         if many:
@@ -89,20 +94,44 @@ class OneCallCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _call(self, operation: Any, parameters: Any, *, many: bool) -> None:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        async with self._adapt_connection._execute_mutex:
-            outcome = await connection._execute(_run, connection._conn, operation, parameters, many)
+        adapted: OneCallConnection = self._adapt_connection  # type: ignore[assignment]
+        async with adapted._execute_mutex:
+            begin = adapted.take_begin()
+            outcome = await connection._execute(
+                _run, connection._conn, begin, operation, parameters, many
+            )
         self._description, self._rowcount, self._lastrowid, rows = outcome
         self._rows = deque(rows)
 
 
-class _Connection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+class OneCallConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ("_begin",)
     _cursor_cls = OneCallCursor
+
+    def __init__(self, dbapi: Any, connection: aiosqlite.Connection) -> None:
+        super().__init__(dbapi, connection)
+        self._begin: str | None = None
+
+    def defer_begin(self, statement: str) -> None:
+        """Start a transaction: `statement` (BEGIN...) is sent with its first statement."""
+        self._begin = statement
+
+    def take_begin(self) -> str | None:
+        begin, self._begin = self._begin, None
+        return begin
+
+    def commit(self) -> None:
+        if self.take_begin() is None:  # else nothing ran: there is nothing to commit
+            super().commit()
+
+    def rollback(self) -> None:
+        if self.take_begin() is None:
+            super().rollback()
 
 
 class OneCallDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
-        return _Connection(self, super().connect(*arg, **kw)._connection)
+        return OneCallConnection(self, super().connect(*arg, **kw)._connection)
 
 
 def dbapi() -> OneCallDBAPI:

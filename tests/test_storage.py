@@ -160,6 +160,57 @@ async def test_a_failed_transaction_leaves_no_lock_on_a_pooled_connection(
         await other.dispose()
 
 
+def another_writer_gets_in(path: str) -> bool:
+    """Whether another process could write now (it waits 0.2 s for the write lock)."""
+    connection = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute(
+            "INSERT INTO users (telegram_id, created_at, updated_at) "
+            "VALUES (77, '2026-01-01', '2026-01-01')"
+        )
+        connection.execute("COMMIT")
+        return True
+    except sqlite3.OperationalError:  # "database is locked"
+        return False
+    finally:
+        connection.close()
+
+
+@pytest.mark.sqlite_only("SQLite's write lock and WAL snapshots")
+async def test_transactions_hold_their_lock_and_snapshot_from_the_first_statement(
+    database_url: str,
+) -> None:
+    """A write transaction keeps every other writer out from its first read, so what it
+    read (free seats) still holds when it writes; a read session sees one snapshot, so
+    two counts in it agree although another process wrote between them."""
+    await asyncio.to_thread(upgrade, database_url)
+    engine = create_engine(database_url)
+    db = create_sessionmaker(engine)
+    path = sync_path(database_url)
+    try:
+        async with db.begin() as session:
+            await session.scalar(select(User.id))
+            assert not await asyncio.to_thread(another_writer_gets_in, path)
+            session.add(User(telegram_id=1, full_name="Anna"))
+        assert await asyncio.to_thread(another_writer_gets_in, path)  # committed: free again
+
+        async with db() as session:
+            before = len(list(await session.scalars(select(User.id))))
+            connection = sqlite3.connect(path, isolation_level=None)
+            connection.execute(
+                "INSERT INTO users (telegram_id, created_at, updated_at) "
+                "VALUES (78, '2026-01-01', '2026-01-01')"
+            )
+            connection.close()
+            after = len(list(await session.scalars(select(User.id))))
+        assert before == after == 2
+        async with db() as session:
+            assert len(list(await session.scalars(select(User.id)))) == 3
+    finally:
+        await engine.dispose()
+
+
 async def test_statements_return_rows_counts_and_new_ids(database_url: str) -> None:
     await asyncio.to_thread(upgrade, database_url)
     engine = create_engine(database_url)
