@@ -7,10 +7,11 @@ or timeout closes.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import insert
@@ -32,13 +33,27 @@ async def open_dialog(
 ) -> None:
     """Open (or replace) the user's dialog. Safe to run twice. `now`: the runtime's clock
     (the dialog router compares it with `updated_at` to expire idle dialogs)."""
-    values = {"name": name, "step": step, "data": data or {}, "updated_at": now or utcnow()}
+    values = {
+        "new_user_id": user_id,
+        "new_name": name,
+        "new_step": step,
+        "new_data": data or {},
+        "new_updated_at": now or utcnow(),
+    }
     async with db.begin() as session:
-        await session.execute(
-            insert(session)(Dialog)
-            .values(user_id=user_id, **values)
-            .on_conflict_do_update(index_elements=[Dialog.user_id], set_=values)
-        )
+        await session.execute(_upsert(insert(session)), values)
+
+
+@functools.cache
+def _upsert(dialect_insert: Any) -> Any:
+    """The dialog upsert for this dialect, built once (every FAQ question runs it). Its
+    parameters are the columns' names with "new_" before them."""
+    columns = ("user_id", "name", "step", "data", "updated_at")
+    statement = dialect_insert(Dialog).values({c: bindparam(f"new_{c}") for c in columns})
+    return statement.on_conflict_do_update(
+        index_elements=[Dialog.user_id],
+        set_={c: statement.excluded[c] for c in columns if c != "user_id"},
+    )
 
 
 async def move_dialog(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
@@ -133,6 +133,47 @@ def _session_view(row: EventSession) -> SessionView:
     return SessionView(row.id, row.starts_at, row.ends_at, row.place, row.checkin_code)
 
 
+# Statements of the busiest reads, built once: building one costs more than running it.
+_IDS = bindparam("ids", expanding=True)
+_SESSIONS_OF = (
+    select(EventSession)
+    .where(EventSession.event_id.in_(_IDS))
+    .order_by(EventSession.starts_at, EventSession.id)
+)
+_TRAINERS_OF = select(EventTrainer.event_id, EventTrainer.user_id).where(
+    EventTrainer.event_id.in_(_IDS)
+)
+_COUNTS_OF = (
+    select(Registration.event_id, Registration.status, func.count())
+    .where(Registration.event_id.in_(_IDS))
+    .group_by(Registration.event_id, Registration.status)
+)
+_SPAN = (
+    select(
+        EventSession.event_id,
+        func.max(EventSession.ends_at).label("ends"),
+        func.min(EventSession.starts_at).label("starts"),
+    )
+    .group_by(EventSession.event_id)
+    .subquery()
+)
+_UPCOMING = (
+    select(Event)
+    .join(_SPAN, _SPAN.c.event_id == Event.id)
+    .where(Event.status == EventStatus.PUBLISHED, _SPAN.c.ends > bindparam("now"))
+)
+_UPCOMING_COUNT = select(func.count()).select_from(_UPCOMING.subquery())
+_UPCOMING_PAGE = (
+    _UPCOMING.order_by(_SPAN.c.starts, Event.id).offset(bindparam("skip")).limit(bindparam("take"))
+)
+_UPCOMING_TITLES = (
+    select(Event.id, Event.title)
+    .join(_SPAN, _SPAN.c.event_id == Event.id)
+    .where(Event.status == EventStatus.PUBLISHED, _SPAN.c.ends > bindparam("now"))
+    .order_by(_SPAN.c.starts, Event.id)
+)
+
+
 async def load_views(
     session: AsyncSession, events: Sequence[Event], *, staff_details: bool = True
 ) -> list[EventView]:
@@ -142,26 +183,14 @@ async def load_views(
     if not ids:
         return []
     sessions: dict[int, list[SessionView]] = {i: [] for i in ids}
-    for row in await session.scalars(
-        select(EventSession)
-        .where(EventSession.event_id.in_(ids))
-        .order_by(EventSession.starts_at, EventSession.id)
-    ):
+    for row in await session.scalars(_SESSIONS_OF, {"ids": ids}):
         sessions[row.event_id].append(_session_view(row))
     trainers: dict[int, set[int]] = {i: set() for i in ids}
     counts: dict[int, dict[str, int]] = {i: {} for i in ids}
     if staff_details:
-        for event_id, user_id in await session.execute(
-            select(EventTrainer.event_id, EventTrainer.user_id).where(
-                EventTrainer.event_id.in_(ids)
-            )
-        ):
+        for event_id, user_id in await session.execute(_TRAINERS_OF, {"ids": ids}):
             trainers[event_id].add(user_id)
-        for event_id, status, count in await session.execute(
-            select(Registration.event_id, Registration.status, func.count())
-            .where(Registration.event_id.in_(ids))
-            .group_by(Registration.event_id, Registration.status)
-        ):
+        for event_id, status, count in await session.execute(_COUNTS_OF, {"ids": ids}):
             counts[event_id][status] = count
     return [
         EventView(
@@ -228,29 +257,14 @@ async def upcoming(
     db: async_sessionmaker[AsyncSession], now: datetime, page: int = 0
 ) -> tuple[list[EventView], int]:
     """Published events whose last session has not ended, soonest first; one page."""
-    last_end = (
-        select(
-            EventSession.event_id,
-            func.max(EventSession.ends_at).label("ends"),
-            func.min(EventSession.starts_at).label("starts"),
-        )
-        .group_by(EventSession.event_id)
-        .subquery()
-    )
-    query = (
-        select(Event)
-        .join(last_end, last_end.c.event_id == Event.id)
-        .where(Event.status == EventStatus.PUBLISHED, last_end.c.ends > now)
-    )
     async with db() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        total = await session.scalar(_UPCOMING_COUNT, {"now": now}) or 0
         pages = max(1, -(-total // CATALOGUE_PAGE))
         page = min(max(page, 0), pages - 1)
         events = list(
             await session.scalars(
-                query.order_by(last_end.c.starts, Event.id)
-                .offset(page * CATALOGUE_PAGE)
-                .limit(CATALOGUE_PAGE)
+                _UPCOMING_PAGE,
+                {"now": now, "skip": page * CATALOGUE_PAGE, "take": CATALOGUE_PAGE},
             )
         )
         return await load_views(session, events), pages
@@ -274,22 +288,8 @@ async def named_in(
     asked = {stem(word) for word in words(text)}
     if not asked:
         return []
-    last_end = (
-        select(
-            EventSession.event_id,
-            func.max(EventSession.ends_at).label("ends"),
-            func.min(EventSession.starts_at).label("starts"),
-        )
-        .group_by(EventSession.event_id)
-        .subquery()
-    )
     async with db() as session:
-        rows = await session.execute(
-            select(Event.id, Event.title)
-            .join(last_end, last_end.c.event_id == Event.id)
-            .where(Event.status == EventStatus.PUBLISHED, last_end.c.ends > now)
-            .order_by(last_end.c.starts, Event.id)
-        )
+        rows = await session.execute(_UPCOMING_TITLES, {"now": now})
     found: list[tuple[int, TitleMatch]] = []
     for event_id, title in rows:
         named = {stem(word) for word in words(title) if not word.isdigit()}

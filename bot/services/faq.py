@@ -232,13 +232,17 @@ def _derived(db: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
     return db.derived if isinstance(db, Database) else {}
 
 
+# Changes whenever an entry or a version is added, edited or deleted. Built once: it runs
+# for every question.
+_STAMP = select(
+    func.count(FaqEntry.id),
+    func.max(FaqEntry.updated_at),
+    select(func.count(FaqTranslation.id)).scalar_subquery(),
+)
+
+
 async def _stamp(session: AsyncSession) -> tuple[Any, ...]:
-    """Changes whenever an entry or a version is added, edited or deleted (one query)."""
-    translations = select(func.count(FaqTranslation.id)).scalar_subquery()
-    row = await session.execute(
-        select(func.count(FaqEntry.id), func.max(FaqEntry.updated_at), translations)
-    )
-    return tuple(row.one())
+    return tuple((await session.execute(_STAMP)).one())
 
 
 def _build(rows: Sequence[tuple[int, str, str, str]]) -> tuple[SearchIndex, dict]:

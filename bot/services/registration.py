@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
@@ -84,16 +84,21 @@ def check_open(event: EventView, now: datetime) -> None:
         raise Closed(N_("Registration closed on {when}."), when=event.closes_at)
 
 
+# Built once: every card view and register press runs them.
+_AHEAD = select(func.count()).where(
+    Registration.event_id == bindparam("event"),
+    Registration.status == RegStatus.WAITING.value,
+    Registration.seq < bindparam("seq"),
+)
+_OWN = select(Registration).where(
+    Registration.event_id == bindparam("event"), Registration.user_id == bindparam("user")
+)
+
+
 async def _position(session: AsyncSession, registration: Registration) -> int | None:
     if registration.status != RegStatus.WAITING:
         return None
-    ahead = await session.scalar(
-        select(func.count()).where(
-            Registration.event_id == registration.event_id,
-            Registration.status == RegStatus.WAITING.value,
-            Registration.seq < registration.seq,
-        )
-    )
+    ahead = await session.scalar(_AHEAD, {"event": registration.event_id, "seq": registration.seq})
     return (ahead or 0) + 1
 
 
@@ -506,11 +511,7 @@ async def event_and_standing(
 
 
 async def _standing(session: AsyncSession, person: Person, event: EventView) -> Standing:
-    row = await session.scalar(
-        select(Registration).where(
-            Registration.event_id == event.id, Registration.user_id == person.id
-        )
-    )
+    row = await session.scalar(_OWN, {"event": event.id, "user": person.id})
     municipality_full = False
     if event.municipality_limit and person.municipality:
         here = await session.scalar(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Language
@@ -84,14 +85,21 @@ async def load_person(
     return _person(user, dialog, roles, default_language, admin_ids)
 
 
-def _roles_column(session: AsyncSession) -> Any:
-    """The user's roles as one comma-separated value, so one query loads a person."""
+@functools.cache
+def _people_query(dialect: str) -> Any:
+    """Users by Telegram id with their dialog and roles (one comma-separated value), so
+    one query loads a person. Built once per dialect: every update runs it."""
     joined = (
         func.string_agg(UserRole.role, ",")
-        if session.bind.dialect.name == "postgresql"
+        if dialect == "postgresql"
         else func.group_concat(UserRole.role, ",")
     )
-    return select(joined).where(UserRole.user_id == User.id).correlate(User).scalar_subquery()
+    roles = select(joined).where(UserRole.user_id == User.id).correlate(User).scalar_subquery()
+    return (
+        select(User, Dialog, roles)
+        .outerjoin(Dialog, Dialog.user_id == User.id)
+        .where(User.telegram_id.in_(bindparam("ids", expanding=True)))
+    )
 
 
 _Found = tuple[User, Dialog | None, set[str]]
@@ -100,11 +108,8 @@ _Found = tuple[User, Dialog | None, set[str]]
 async def _load_by_telegram_ids(
     session: AsyncSession, telegram_ids: Sequence[int]
 ) -> list[_Found | None]:
-    rows = await session.execute(
-        select(User, Dialog, _roles_column(session))
-        .outerjoin(Dialog, Dialog.user_id == User.id)
-        .where(User.telegram_id.in_(set(telegram_ids)))
-    )
+    query = _people_query(session.bind.dialect.name)
+    rows = await session.execute(query, {"ids": list(set(telegram_ids))})
     found = {
         user.telegram_id: (user, dialog, set(roles.split(",")) if roles else set())
         for user, dialog, roles in rows
