@@ -44,7 +44,6 @@ from bot.screens.faq import (
     topic_screen,
     topics_screen,
 )
-from bot.services import events as events_service
 from bot.services import faq, faq_editor, faq_questions
 from bot.services.faq import FAQ_ASK
 from bot.services.small_talk import SmallTalk, small_talk
@@ -83,9 +82,10 @@ async def show_matches(update: Update, context: Context, text: str) -> None:
             tr._("Hello! Ask me a question in your own words, or send /help to see what I can do."),
         )
         return
-    found = await faq.search(context.runtime.db, text, person.language)
     # A question about a training's dates or place: its card answers it best.
-    named = await events_service.named_in(context.runtime.db, text, context.runtime.clock())
+    found, named = await faq.answers(
+        context.runtime.db, text, person.language, context.runtime.clock()
+    )
     await faq_questions.remember_search(context.runtime.db, person, text, context.runtime.clock())
     await say(update, *matches_screen(tr, text, found, named))
 

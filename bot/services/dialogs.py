@@ -8,6 +8,7 @@ or timeout closes.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -33,15 +34,27 @@ async def open_dialog(
 ) -> None:
     """Open (or replace) the user's dialog. Safe to run twice. `now`: the runtime's clock
     (the dialog router compares it with `updated_at` to expire idle dialogs)."""
-    values = {
-        "new_user_id": user_id,
-        "new_name": name,
-        "new_step": step,
-        "new_data": data or {},
-        "new_updated_at": now or utcnow(),
-    }
     async with db.begin() as session:
-        await session.execute(_upsert(insert(session)), values)
+        await put_dialogs(session, [(user_id, name, step, data, now)])
+
+
+Opening = tuple[int, str, str, dict[str, Any] | None, datetime | None]
+
+
+async def put_dialogs(session: AsyncSession, openings: Sequence[Opening]) -> None:
+    """`open_dialog` for several users in the caller's write transaction, in one statement:
+    (user id, name, step, data, now) each."""
+    rows = [
+        {
+            "new_user_id": user_id,
+            "new_name": name,
+            "new_step": step,
+            "new_data": data or {},
+            "new_updated_at": now or utcnow(),
+        }
+        for user_id, name, step, data, now in openings
+    ]
+    await session.execute(_upsert(insert(session)), rows)
 
 
 @functools.cache

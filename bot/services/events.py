@@ -279,17 +279,14 @@ class TitleMatch:
 MAX_TITLE_MATCHES = 2
 
 
-async def named_in(
-    db: async_sessionmaker[AsyncSession], text: str, now: datetime
-) -> list[TitleMatch]:
+async def named_in(session: AsyncSession, text: str, now: datetime) -> list[TitleMatch]:
     """Upcoming trainings a question names ("kad sākas ģimenes asistentu kurss" names
     "Ģimenes asistentu apmācība"): at least two words of the title, or its only word,
     found in the question (light stems, so case endings do not matter)."""
     asked = {stem(word) for word in words(text)}
     if not asked:
         return []
-    async with db() as session:
-        rows = await session.execute(_UPCOMING_TITLES, {"now": now})
+    rows = await session.execute(_UPCOMING_TITLES, {"now": now})
     found: list[tuple[int, TitleMatch]] = []
     for event_id, title in rows:
         named = {stem(word) for word in words(title) if not word.isdigit()}

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import LANGUAGES, Language
 from bot.i18n import N_, pick_language
 from bot.services.errors import InvalidInput, NotFound, Stale
+from bot.services.events import TitleMatch, named_in
 from bot.services.faq_search import Document, SearchIndex, has_words
 from bot.services.municipalities import fold
 from bot.services.users import Person
@@ -255,23 +256,28 @@ def _build(rows: Sequence[tuple[int, str, str, str]]) -> tuple[SearchIndex, dict
     return SearchIndex(documents), questions
 
 
-async def _index(db: async_sessionmaker[AsyncSession]) -> _Cache:
-    """The index for this database, rebuilt first if the FAQ changed since it was built."""
-    async with db() as session:
-        stamp = await _stamp(session)
-        cached = _derived(db).get(CACHE)
-        if cached is not None and cached.stamp == stamp:
-            return cached
-        rows = (
-            await session.execute(
-                select(
-                    FaqTranslation.entry_id,
-                    FaqTranslation.language,
-                    FaqTranslation.question,
-                    FaqTranslation.answer,
-                ).order_by(FaqTranslation.entry_id, FaqTranslation.language)
-            )
-        ).all()
+async def _index(
+    db: async_sessionmaker[AsyncSession], session: AsyncSession | None = None
+) -> _Cache:
+    """The index for this database, rebuilt first if the FAQ changed since it was built
+    (read in `session`, if given)."""
+    if session is None:
+        async with db() as own:
+            return await _index(db, own)
+    stamp = await _stamp(session)
+    cached = _derived(db).get(CACHE)
+    if cached is not None and cached.stamp == stamp:
+        return cached
+    rows = (
+        await session.execute(
+            select(
+                FaqTranslation.entry_id,
+                FaqTranslation.language,
+                FaqTranslation.question,
+                FaqTranslation.answer,
+            ).order_by(FaqTranslation.entry_id, FaqTranslation.language)
+        )
+    ).all()
     index, questions = await asyncio.to_thread(_build, [tuple(row) for row in rows])
     cached = _Cache(stamp, index, questions)
     _derived(db)[CACHE] = cached
@@ -291,10 +297,7 @@ def _title(questions: dict[str, str], entry_id: int, language: str) -> EntryTitl
     return EntryTitle(entry_id, questions[_pick(questions, language)])
 
 
-async def search(
-    db: async_sessionmaker[AsyncSession], text: str, language: str, limit: int = 3
-) -> list[EntryTitle]:
-    """The entries that best answer `text`, best first (none when nothing fits)."""
+def _searchable(text: str) -> str:
     text = text[:SEARCH_LIMIT]
     if not has_words(text):
         raise InvalidInput(
@@ -303,40 +306,58 @@ async def search(
                 "Send /help to see what else I can do."
             )
         )
-    cache = await _index(db)
-    hits = cache.index.search(text, limit)
+    return text
+
+
+def _best(cache: _Cache, text: str, language: str, limit: int) -> list[EntryTitle]:
     return [
         _title(cache.questions[hit.entry_id], hit.entry_id, language)
-        for hit in hits
+        for hit in cache.index.search(text, limit)
         if hit.entry_id in cache.questions
     ]
 
 
+async def search(
+    db: async_sessionmaker[AsyncSession], text: str, language: str, limit: int = 3
+) -> list[EntryTitle]:
+    """The entries that best answer `text`, best first (none when nothing fits)."""
+    text = _searchable(text)
+    return _best(await _index(db), text, language, limit)
+
+
+async def answers(
+    db: async_sessionmaker[AsyncSession], text: str, language: str, now: datetime
+) -> tuple[list[EntryTitle], list[TitleMatch]]:
+    """What a typed question gets, read in one session: the entries that best answer it
+    (`search`), and the upcoming trainings it names, whose cards answer dates and places
+    best."""
+    text = _searchable(text)
+    async with db() as session:
+        cache = await _index(db, session)
+        named = await named_in(session, text, now)
+    return _best(cache, text, language, 3), named
+
+
 # -- reading entries --------------------------------------------------------------------
+
+
+_VERSIONS = select(FaqTranslation).where(FaqTranslation.entry_id == bindparam("entry"))
+_VOTES = (
+    select(FaqVote.helpful, func.count())
+    .where(FaqVote.entry_id == bindparam("entry"))
+    .group_by(FaqVote.helpful)
+)
 
 
 async def entry_view(session: AsyncSession, entry_id: int, language: str) -> EntryView:
     entry = await session.get(FaqEntry, entry_id)
     if entry is None:
         raise NotFound(N_("This FAQ entry no longer exists."))
-    versions = {
-        t.language: t
-        for t in await session.scalars(
-            select(FaqTranslation).where(FaqTranslation.entry_id == entry_id)
-        )
-    }
+    versions = {t.language: t for t in await session.scalars(_VERSIONS, {"entry": entry_id})}
     if not versions:
         raise NotFound(N_("This FAQ entry no longer exists."))
     shown = versions[_pick(versions, language)]
-    votes = dict(
-        (
-            await session.execute(
-                select(FaqVote.helpful, func.count())
-                .where(FaqVote.entry_id == entry_id)
-                .group_by(FaqVote.helpful)
-            )
-        ).all()
-    )
+    votes = dict((await session.execute(_VOTES, {"entry": entry_id})).all())
     return EntryView(
         id=entry.id,
         key=entry.key,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -27,6 +28,8 @@ from bot.services.faq import (
 )
 from bot.services.roles import require
 from bot.services.users import Person, Role
+from storage.batching import GroupCommit
+from storage.db import derived
 from storage.models import (
     Dialog,
     FaqQuestion,
@@ -51,9 +54,16 @@ SEARCHED = "faq_searched"
 async def remember_search(
     db: async_sessionmaker[AsyncSession], person: Person, text: str, now: datetime
 ) -> None:
+    """Searches made at the same moment are remembered in one transaction."""
     if person.dialog is not None and person.dialog.name != SEARCHED:
         return  # never replace a dialog in progress
-    await dialogs.open_dialog(db, person.id, SEARCHED, "searched", {"text": text}, now)
+    desk = derived(db, "faq.searched", lambda: GroupCommit(_remember_all))
+    await desk.submit(db, (person.id, SEARCHED, "searched", {"text": text}, now))
+
+
+async def _remember_all(session: AsyncSession, openings: Sequence[dialogs.Opening]) -> list[None]:
+    await dialogs.put_dialogs(session, openings)
+    return [None] * len(openings)
 
 
 async def start_question(
