@@ -43,12 +43,9 @@ class GroupCommit(Generic[Request, Result]):
     """One per database: the database is passed with each request, not kept, so a cache of
     these keyed weakly by database lets the database go."""
 
-    def __init__(
-        self, apply: Apply[Request, Result], *, urgent: bool = False, most: int = MAX_BATCH
-    ) -> None:
+    def __init__(self, apply: Apply[Request, Result], *, urgent: bool = False) -> None:
         self._apply = apply
         self._urgent = urgent  # storage/db.py: goes before other writers waiting
-        self._most = most  # requests in one transaction
         self._queue: list[tuple[Request, asyncio.Future[Result]]] = []
         self._worker: asyncio.Task[None] | None = None
 
@@ -69,8 +66,8 @@ class GroupCommit(Generic[Request, Result]):
             self._queue.clear()
 
     def _take(self) -> list[tuple[Request, asyncio.Future[Result]]]:
-        batch = self._queue[: self._most]
-        del self._queue[: self._most]
+        batch = self._queue[:MAX_BATCH]
+        del self._queue[:MAX_BATCH]
         return [(request, future) for request, future in batch if not future.done()]
 
     async def _serve(self, db: async_sessionmaker[AsyncSession]) -> None:

@@ -36,10 +36,6 @@ from storage.batching import GroupCommit
 from storage.db import derived
 from storage.models import Event, Registration, User
 
-# Presses decided in one write transaction at most. Larger batches cost less per press but
-# hold the write lock longer, and storing polled updates waits for it.
-DESK_BATCH = 16
-
 
 class Closed(InvalidInput):
     """Registration is not possible now; the message says why."""
@@ -173,7 +169,7 @@ async def register(
 ) -> Outcome:
     """Confirm, wait-list or ask approval. Presses that arrive together are decided in one
     write transaction, in the order they arrived (storage/batching.py)."""
-    desk = derived(db, "registration.desk", lambda: GroupCommit(_register_all, most=DESK_BATCH))
+    desk = derived(db, "registration.desk", lambda: GroupCommit(_register_all))
     return await desk.submit(db, _Request(person, event_id, now))
 
 
