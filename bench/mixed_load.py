@@ -402,6 +402,25 @@ def error_lines(folder: str) -> int:
     return sum(" ERROR " in line or "Traceback" in line for line in path.read_text().splitlines())
 
 
+def show_errors(folder: str, most: int = 5) -> None:
+    """Print what was logged as an error (the message, and each traceback's exception
+    line), so a figure with errors comes with their cause."""
+    path = Path(folder) / "kopiena.log"
+    if not path.exists():
+        return
+    found, in_traceback = [], False
+    for line in path.read_text().splitlines():
+        if " ERROR " in line:
+            found.append(line)
+        elif line.startswith("Traceback"):
+            in_traceback = True
+        elif in_traceback and line and not line[0].isspace():
+            found.append(f"    {line}")
+            in_traceback = False
+    for line in found[:most]:
+        print(f"    {line[:300]}")
+
+
 # -- modes ---------------------------------------------------------------------------------
 
 
@@ -442,6 +461,7 @@ async def run_mixed(args: argparse.Namespace, folder: str) -> None:
             f"(confirmed {confirmed}, waiting {waiting}, doubled {doubled}); "
             f"peak RSS {rss:.0f} MB"
         )
+        show_errors(folder)
         if args.no_echo:
             return
         await api.reset()
@@ -516,6 +536,7 @@ async def run_rush(args: argparse.Namespace, folder: str) -> None:
         f"{refused} refused calls; confirmed {confirmed}, waiting {waiting}, "
         f"oversold {oversold}, doubled {doubled}; peak RSS {rss:.0f} MB"
     )
+    show_errors(folder)
     if args.no_echo:
         return
     async with FakeApi(args.latency_ms) as api:
@@ -585,6 +606,7 @@ async def run_kill(args: argparse.Namespace, folder: str) -> None:
         f"the API), {twice_files} calendar files sent twice, {doubled} doubled rows; "
         f"errors logged: {error_lines(folder)}"
     )
+    show_errors(folder)
 
 
 def main() -> None:
