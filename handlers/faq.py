@@ -86,8 +86,10 @@ async def show_matches(update: Update, context: Context, text: str) -> None:
     found, named = await faq.answers(
         context.runtime.db, text, person.language, context.runtime.clock()
     )
-    await faq_questions.remember_search(context.runtime.db, person, text, context.runtime.clock())
     await say(update, *matches_screen(tr, text, found, named))
+    # After the answer: writes wait their turn in a rush. The person's next update (a press
+    # of "Ask the organisers") is handled only after this one, so it finds the search.
+    await faq_questions.remember_search(context.runtime.db, person, text, context.runtime.clock())
 
 
 @guarded
