@@ -18,6 +18,7 @@ reconnect, not a failed update.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -159,7 +160,11 @@ class Database(async_sessionmaker[AsyncSession]):
             try:
                 yield session
             except BaseException:
-                await session.rollback()
+                # Cancelled mid-statement, the connection is invalidated and cannot roll
+                # back (PendingRollbackError); closing the session ends the transaction.
+                # Either way the original error goes on: a cancelled task must end.
+                with contextlib.suppress(Exception):
+                    await session.rollback()
                 raise
             await session.commit()
 

@@ -211,6 +211,38 @@ async def test_transactions_hold_their_lock_and_snapshot_from_the_first_statemen
         await engine.dispose()
 
 
+async def test_a_write_cancelled_mid_statement_ends_cancelled_and_leaves_no_lock(
+    database_url: str,
+) -> None:
+    """Stopping the bot cancels its background writers (lease renewal): a writer cancelled
+    in the middle of a statement must end as cancelled, not with an error raised while
+    rolling back (which would keep a stopping process alive), and the next write works."""
+    await asyncio.to_thread(upgrade, database_url)
+    engine = create_engine(database_url)
+    db = create_sessionmaker(engine)
+    slow = text(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000000) "
+        "SELECT count(*) FROM c"
+    )
+
+    async def renew() -> None:
+        async with db.begin() as session:
+            await session.execute(slow)
+
+    try:
+        task = asyncio.create_task(renew())
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with db.begin() as session:
+            session.add(User(telegram_id=5, full_name="After"))
+        async with db() as session:
+            assert await session.scalar(select(User.telegram_id)) == 5
+    finally:
+        await engine.dispose()
+
+
 async def test_statements_return_rows_counts_and_new_ids(database_url: str) -> None:
     await asyncio.to_thread(upgrade, database_url)
     engine = create_engine(database_url)
