@@ -64,7 +64,15 @@ class Replies(list[Reply]):
 
     @property
     def texts(self) -> list[str]:
-        return [r.text for r in self.messages]
+        """The texts the user can read (a file without a caption adds none)."""
+        return [r.text for r in self.messages if r.text or r.file is None]
+
+    @property
+    def file(self) -> UploadedFile | None:
+        """The file the bot sent, wherever it came among the replies (None: no file)."""
+        files = [r.file for r in self if r.file is not None]
+        assert len(files) <= 1, "the bot sent more than one file"
+        return files[0] if files else None
 
     @property
     def last(self) -> Reply:

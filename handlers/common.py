@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
@@ -34,17 +35,41 @@ from bot.services.users import Person, Profile, identify
 
 log = logging.getLogger(__name__)
 
-# Whether the person already saw an answer to the update being handled (the error
-# handler then must not add "something went wrong" to a success). Reset per update.
-_answer_shown: ContextVar[bool] = ContextVar("answer_shown", default=False)
+
+@dataclass
+class _Answered:
+    """How the update being handled was answered so far. One object per try of an update,
+    shared with the tasks its handler starts (they get a copy of the context variables,
+    so flags set there would be lost)."""
+
+    shown: bool = False  # the person saw an answer: the error handler adds no apology
+    press: bool = False  # the button press was answered: Telegram shows only the first
+    # The handler context of a press not answered yet: the first reply answers it at the
+    # same time (one round trip to Telegram, not two).
+    waiting: Context | None = None
+
+
+_answered: ContextVar[_Answered] = ContextVar("answered")
+
+
+def _so_far() -> _Answered:
+    state = _answered.get(None)
+    if state is None:
+        state = _Answered()
+        _answered.set(state)
+    return state
 
 
 def answer_shown() -> bool:
-    return _answer_shown.get()
+    return _so_far().shown
+
+
+def press_answered() -> bool:
+    return _so_far().press
 
 
 async def start_update(update: object, context: Any) -> None:
-    _answer_shown.set(False)
+    _answered.set(_Answered())
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -53,7 +78,6 @@ class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict
 
     person: Person | None = None
     toast: str | None = None  # a short notice shown when the button press is answered
-    answered: bool = False
 
     @property
     def runtime(self) -> Runtime:
@@ -113,19 +137,35 @@ async def say(
     query = update.callback_query
     if edit and query is not None and query.message is not None:
         try:
-            result = await query.edit_message_text(text, reply_markup=markup)
-            _answer_shown.set(True)
+            result = await _with_press_answered(
+                update, query.edit_message_text(text, reply_markup=markup)
+            )
+            _so_far().shown = True
             return result if isinstance(result, Message) else None
         except BadRequest as error:
             if "not modified" in str(error):
-                _answer_shown.set(True)
+                _so_far().shown = True
                 return None
             log.info("Could not edit, sending instead: %s", error)
     chat = update.effective_chat
     assert chat is not None
-    sent = await chat.send_message(text, reply_markup=markup)
-    _answer_shown.set(True)
+    sent = await _with_press_answered(update, chat.send_message(text, reply_markup=markup))
+    _so_far().shown = True
     return sent
+
+
+R = TypeVar("R")
+
+
+async def _with_press_answered(update: Update, reply: Awaitable[R]) -> R:
+    """Send `reply`; if it is the first answer to a button press, answer the press (with
+    its toast) at the same time."""
+    state = _so_far()
+    context, state.waiting = state.waiting, None
+    if context is None or state.press:
+        return await reply
+    result, _ = await asyncio.gather(reply, answer_press(update, context.toast))
+    return result
 
 
 async def drop_buttons(update: Update) -> None:
@@ -142,6 +182,7 @@ async def answer_press(update: Update, text: str | None = None, *, alert: bool =
     takes (the press is too old, or was answered before a restart) is not an error."""
     query = update.callback_query
     assert query is not None
+    _so_far().press = True
     try:
         await query.answer(text, show_alert=alert)
     except BadRequest as error:
@@ -157,20 +198,21 @@ def guarded(handler: Handler) -> Handler:
     @functools.wraps(handler)
     async def wrapper(update: Update, context: Context) -> None:
         query = update.callback_query
+        state = _so_far()
+        if query is not None and not state.press:
+            state.waiting = context
         try:
             await handler(update, context)
         except ServiceError as error:
+            state.waiting = None
             tr = fallback_translator(update, context)
-            if query is not None:
-                if not context.answered:
-                    context.answered = True
-                    await answer_press(update, explain(tr, error), alert=True)
-                return
-            if update.effective_message is not None:
+            if query is not None and not state.press:
+                await answer_press(update, explain(tr, error), alert=True)
+            elif update.effective_message is not None:
                 await update.effective_message.reply_text(explain(tr, error))
             return
-        if query is not None and not context.answered:
-            context.answered = True
+        state.waiting = None
+        if query is not None and not state.press:
             await answer_press(update, context.toast)
 
     return wrapper

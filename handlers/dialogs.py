@@ -17,6 +17,7 @@ from bot.services.faq_questions import SEARCHED
 from handlers.common import (
     DEFAULT_INPUT_TTL,
     Context,
+    answer_press,
     input_routes,
     is_private,
     resume_onboarding,
@@ -100,8 +101,7 @@ async def _route_button(update: Update, context: Context) -> None:
         return
     person, tr = await who(update, context)
     if not person.onboarded:
-        context.answered = True
-        await query.answer(tr._("Let's finish setting up your profile first."), show_alert=True)
+        await answer_press(update, tr._("Let's finish setting up your profile first."), alert=True)
         raise ApplicationHandlerStop
     dialog = person.dialog
     route = input_routes(context.application).get(dialog.name) if dialog is not None else None

@@ -17,7 +17,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.logs import describe_update
 from bot.pipeline import note_failure
-from handlers.common import Context, answer_shown, fallback_translator
+from handlers.common import Context, answer_shown, fallback_translator, press_answered
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ async def on_error(update: object, context: Context) -> None:
     else:
         apology = tr._("Sorry, something went wrong on our side. Please try again in a moment.")
     try:
-        if update.callback_query is not None and not getattr(context, "answered", False):
+        if update.callback_query is not None and not press_answered():
             await update.callback_query.answer(apology, show_alert=True)  # stop the spinner
         else:
             await context.bot.send_message(update.effective_chat.id, apology)

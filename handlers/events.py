@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from html import escape
 
@@ -149,11 +150,12 @@ async def confirm_registration(
     )
     place = municipality(person.municipality or "")
     text = outcome_text(tr, outcome, place.name if place else person.municipality or "—")
-    await say(update, text, [[(tr._("📋 My registrations"), MyList())]], edit=True)
+    replies = [say(update, text, [[(tr._("📋 My registrations"), MyList())]], edit=True)]
     if outcome.status == RegStatus.CONFIRMED and not outcome.already:
-        await send_calendar(update, context, outcome.event)
+        replies.append(send_calendar(update, context, outcome.event))
     if outcome.status == RegStatus.PENDING and not outcome.already:
-        await ask_organisers(context, outcome, person)
+        replies.append(ask_organisers(context, outcome, person))
+    await asyncio.gather(*replies)  # none waits for another: one round trip, not three
 
 
 async def calendar_file(update: Update, context: Context, press: CalendarFile) -> None:

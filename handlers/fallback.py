@@ -14,7 +14,7 @@ from telegram.ext import (
 )
 
 from bot.screens.keyboard import Noop
-from handlers.common import Context, on_press, who
+from handlers.common import Context, answer_press, on_press, who
 
 EMPTY_GROUP = -100
 
@@ -35,8 +35,7 @@ async def stray_message(update: Update, context: Context) -> None:
 
 async def stale_button(update: Update, context: Context) -> None:
     _, tr = await who(update, context)
-    context.answered = True
-    await update.callback_query.answer(tr._("This button is no longer valid."), show_alert=True)
+    await answer_press(update, tr._("This button is no longer valid."), alert=True)
 
 
 async def empty_button(update: Update, context: Context) -> None:

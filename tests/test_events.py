@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.sandbox import Sandbox
+from bot.sandbox import Replies, Sandbox
 from storage.models import Registration
 from tests.helpers import Clock, make_event, make_organiser, members, onboard, stored_user
 
@@ -195,3 +195,38 @@ async def test_municipality_limit_holds_in_the_same_decision(sandbox: Sandbox) -
     assert sum("waiting list" in a.texts[0] for a in answers) == 4
     card = (await people[0].send(f"/start event_{event}")).last.text
     assert "At most 1 per municipality" in card
+
+
+async def test_a_press_and_its_replies_go_to_telegram_together(sandbox: Sandbox) -> None:
+    """Telegram takes tens of milliseconds per call: the answer to a press (which stops
+    the phone's spinner), the edited card and a confirmed seat's calendar file must not
+    wait for one another, or a busy minute queues behind three round trips per press."""
+    await make_organiser(sandbox, 500, "Olga Organizatore")
+    event_id = await make_event(sandbox, 500, title="Vasaras skola", capacity=5)
+    anna = await onboard(sandbox, 601, "Anna Bērziņa")
+    await anna.send(f"/start event_{event_id}")
+    latency = 0.4
+
+    async def press(label: str) -> tuple[Replies, list[float]]:
+        before = len(sandbox.api.calls)
+        sandbox.api.latency = latency
+        try:
+            replies = await anna.press(label)
+        finally:
+            sandbox.api.latency = 0
+        return replies, [call.at for call in sandbox.api.calls[before:]]
+
+    replies, started = await press("📝 Register")
+    assert [r.method for r in replies] == ["editMessageText", "answerCallbackQuery"]
+    assert replies.last.text.startswith("Register for Vasaras skola")
+    assert max(started) - min(started) < latency / 2  # the answer did not wait for the edit
+
+    replies, started = await press("✅ Yes, register")
+    assert sorted(r.method for r in replies) == [
+        "answerCallbackQuery",
+        "editMessageText",
+        "sendDocument",
+    ]
+    assert replies.texts[0].startswith("✅ You are registered for Vasaras skola")
+    assert replies.file is not None and replies.file.filename.endswith(".ics")
+    assert max(started) - min(started) < latency / 2

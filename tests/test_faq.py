@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Awaitable
 
 from sqlalchemy import func, select
 
-from bot.sandbox import Sandbox
+from bot.sandbox import Replies, Sandbox, SandboxUser
 from storage.models import FaqEntry, FaqQuestion, FaqVote, User
 from tests.conftest import ADMIN_ID
 from tests.faq_helpers import entry_id, faq_snapshot, load_examples
-from tests.helpers import onboard, stored_user
+from tests.helpers import members, onboard, stored_user
 
 ASK = "✉️"
 
@@ -107,6 +109,41 @@ async def test_did_this_help_counts_each_person_once(sandbox: Sandbox) -> None:
     async with sandbox.runtime.db() as session:
         votes = (await session.execute(select(FaqVote.user_id, FaqVote.helpful))).all()
     assert len(votes) == 2 and all(helpful is False for _, helpful in votes)
+
+
+async def test_votes_at_the_same_moment_are_each_counted_once(sandbox: Sandbox) -> None:
+    """The minutes after a session: many people answer "Did this help?" at once (their
+    votes share transactions), some press twice, and a forged press names no entry."""
+    await load_examples(sandbox)
+    cost = await entry_id(sandbox, "cost")
+    people = await members(sandbox, 20_000, 50)
+    for user in people:
+        await user.send("/faq cost")
+    yes, no, forgers = people[:30], people[30:45], people[45:]
+
+    def vote(user: SandboxUser, helpful: bool, entry: int = cost) -> Awaitable[Replies]:
+        return user.press_data(f"faq:h:{entry}:{int(helpful)}")
+
+    first = await asyncio.gather(
+        *(vote(u, True) for u in yes),
+        *(vote(u, False) for u in no),
+        *(vote(u, True, entry=cost + 10_000) for u in forgers),
+    )
+    assert [r.alert for r in first] == ["Thank you for your answer!"] * 45 + [
+        "This FAQ entry no longer exists."
+    ] * 5
+    again = await asyncio.gather(*(vote(u, True) for u in yes), *(vote(u, True) for u in no))
+    assert [r.alert for r in again] == ["Your answer is already counted."] * 30 + [
+        "Thank you for your answer!"
+    ] * 15
+    assert "👍 45 · 👎 0" in again[-1].last.text
+    assert sandbox.runtime is not None
+    async with sandbox.runtime.db() as session:
+        votes = (
+            await session.execute(select(FaqVote.helpful, func.count()).group_by(FaqVote.helpful))
+        ).all()
+    assert dict(votes) == {True: 45}
+    assert sandbox.errors == []
 
 
 async def test_ask_answer_publish_and_find(sandbox: Sandbox) -> None:

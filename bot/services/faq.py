@@ -9,6 +9,7 @@ latest `updated_at`) differs, so an edit made by another process is seen too.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -27,7 +28,8 @@ from bot.services.events import TitleMatch, named_in
 from bot.services.faq_search import Document, SearchIndex, has_words
 from bot.services.municipalities import fold
 from bot.services.users import Person
-from storage.db import Database, insert
+from storage.batching import GroupCommit
+from storage.db import Database, derived, insert
 from storage.models import (
     FaqEntry,
     FaqTranslation,
@@ -453,27 +455,61 @@ async def viewer_language(
 # -- "did this help?" -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Vote:
+    entry_id: int
+    user_id: int
+    helpful: bool
+
+
 async def vote(
     db: async_sessionmaker[AsyncSession], person: Person, entry_id: int, helpful: bool
 ) -> tuple[EntryView, bool]:
-    """Record the person's answer; pressing again changes nothing. Returns (entry, changed)."""
+    """Record the person's answer; pressing again changes nothing. Returns (entry, changed).
+    Votes made at the same moment (the minutes after a session) share one transaction."""
+    desk = derived(db, "faq.votes", lambda: GroupCommit(_vote_all))
     try:
-        async with db.begin() as session:
-            if await session.get(FaqEntry, entry_id) is None:
-                raise NotFound(N_("This FAQ entry no longer exists."))
-            result = await session.execute(
-                insert(session)(FaqVote)
-                .values(entry_id=entry_id, user_id=person.id, helpful=helpful, at=utcnow())
-                .on_conflict_do_update(
-                    index_elements=[FaqVote.entry_id, FaqVote.user_id],
-                    set_={"helpful": helpful, "at": utcnow()},
-                    where=FaqVote.helpful != helpful,
-                )
-            )
-            changed = bool(result.rowcount)
-            return await entry_view(session, entry_id, person.language), changed
+        changed = await desk.submit(db, _Vote(entry_id, person.id, helpful))
     except IntegrityError:  # the entry was deleted at this very moment
         raise NotFound(N_("This FAQ entry no longer exists.")) from None
+    return await entry(db, entry_id, person.language), changed
+
+
+async def _vote_all(session: AsyncSession, votes: Sequence[_Vote]) -> list[bool | Exception]:
+    wanted = {vote.entry_id for vote in votes}
+    present = set(await session.scalars(select(FaqEntry.id).where(FaqEntry.id.in_(wanted))))
+    connection, upsert = await session.connection(), _vote_upsert(insert(session))
+    results: list[bool | Exception] = []
+    for vote in votes:
+        if vote.entry_id not in present:
+            results.append(NotFound(N_("This FAQ entry no longer exists.")))
+            continue
+        values = {
+            "new_entry": vote.entry_id,
+            "new_user": vote.user_id,
+            "new_helpful": vote.helpful,
+            "new_at": utcnow(),
+        }
+        result = await connection.execute(upsert, values)  # Core: the ORM has no rowcount
+        results.append(bool(result.rowcount))
+    return results
+
+
+@functools.cache
+def _vote_upsert(dialect_insert: Any) -> Any:
+    """A vote, or a changed vote, for this dialect; built once. Voting the same again
+    changes no row (its rowcount is 0)."""
+    statement = dialect_insert(FaqVote).values(
+        entry_id=bindparam("new_entry"),
+        user_id=bindparam("new_user"),
+        helpful=bindparam("new_helpful"),
+        at=bindparam("new_at"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[FaqVote.entry_id, FaqVote.user_id],
+        set_={"helpful": statement.excluded.helpful, "at": statement.excluded.at},
+        where=FaqVote.helpful != statement.excluded.helpful,
+    )
 
 
 # -- questions for the organisers -------------------------------------------------------
