@@ -277,18 +277,21 @@ class FakeApi:
 
 
 async def start_kopiena(
-    api: FakeApi, database_url: str, concurrency: int, folder: str
+    api: FakeApi, database_url: str, concurrency: int, folder: str, *, lease: int | None = None
 ) -> asyncio.subprocess.Process:
+    """`lease`: OUTBOX_LEASE_SECONDS, when not the default (a killed process's stored
+    updates are taken over once it has run out)."""
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": api.root,
         "DATABASE_URL": database_url,
         "UPDATE_CONCURRENCY": str(concurrency),
-        "OUTBOX_LEASE_SECONDS": "2",  # the killed process's updates are taken after that
         "LOG_LEVEL": "WARNING",
         "ADMIN_IDS": "9001",
     }
+    if lease is not None:
+        env["OUTBOX_LEASE_SECONDS"] = str(lease)
     with (Path(folder) / "kopiena.log").open("ab") as log:
         return await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=folder, env=env, stdout=log, stderr=log
@@ -571,7 +574,7 @@ async def run_kill(args: argparse.Namespace, folder: str) -> None:
         f"{args.latency_ms:g} ms, UPDATE_CONCURRENCY {args.concurrency}"
     )
     async with FakeApi(args.latency_ms) as api:
-        bot = await start_kopiena(api, database_url, args.concurrency, folder)
+        bot = await start_kopiena(api, database_url, args.concurrency, folder, lease=2)
         try:
             await polling(api)
             await asyncio.sleep(1.0)
@@ -583,7 +586,7 @@ async def run_kill(args: argparse.Namespace, folder: str) -> None:
             bot.send_signal(signal.SIGKILL)
             await bot.wait()
             at_kill = len((await api.answers())["answer_seconds"])
-            bot = await start_kopiena(api, database_url, args.concurrency, folder)
+            bot = await start_kopiena(api, database_url, args.concurrency, folder, lease=2)
             while len((await api.answers())["answer_seconds"]) < presses:
                 if time.monotonic() > deadline:
                     break

@@ -222,12 +222,15 @@ async def lock_seats(session: AsyncSession, *event_ids: int) -> None:
     Call it before reading anything the decision depends on."""
     if not event_ids:
         return
-    await session.execute(
-        select(Event.id)
-        .where(Event.id.in_(sorted(set(event_ids))))
-        .order_by(Event.id)
-        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: inserts that refer to it go on
-    )
+    await session.execute(_LOCK_SEATS, {"ids": sorted(set(event_ids))})
+
+
+_LOCK_SEATS = (
+    select(Event.id)
+    .where(Event.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Event.id)
+    .with_for_update(key_share=True)  # FOR NO KEY UPDATE: inserts that refer to it go on
+)
 
 
 async def view(session: AsyncSession, event_id: int, *, staff_details: bool = True) -> EventView:

@@ -89,6 +89,15 @@ _AHEAD = select(func.count()).where(
 _OWN = select(Registration).where(
     Registration.event_id == bindparam("event"), Registration.user_id == bindparam("user")
 )
+_OWN_OF = select(Registration).where(
+    Registration.event_id == bindparam("event"),
+    Registration.user_id.in_(bindparam("people", expanding=True)),
+)
+_SEATS = (
+    select(Registration.status, Registration.municipality, func.count(), func.max(Registration.seq))
+    .where(Registration.event_id == bindparam("event"))
+    .group_by(Registration.status, Registration.municipality)
+)
 
 
 async def _position(session: AsyncSession, registration: Registration) -> int | None:
@@ -110,16 +119,7 @@ class _Seats:
     @classmethod
     async def load(cls, session: AsyncSession, event_id: int) -> _Seats:
         seats = cls({}, {}, 0)
-        rows = await session.execute(
-            select(
-                Registration.status,
-                Registration.municipality,
-                func.count(),
-                func.max(Registration.seq),
-            )
-            .where(Registration.event_id == event_id)
-            .group_by(Registration.status, Registration.municipality)
-        )
+        rows = await session.execute(_SEATS, {"event": event_id})
         for status, municipality, count, last_seq in rows:
             seats.counts[status] = seats.counts.get(status, 0) + count
             if status == RegStatus.CONFIRMED:
@@ -220,11 +220,7 @@ async def _register_for_event(
     people = {request.person.id for _, request in items}
     rows = {
         row.user_id: row
-        for row in await session.scalars(
-            select(Registration).where(
-                Registration.event_id == event_id, Registration.user_id.in_(people)
-            )
-        )
+        for row in await session.scalars(_OWN_OF, {"event": event_id, "people": list(people)})
     }
     seats = await _Seats.load(session, event_id)
     decided: list[_Decided] = []

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
@@ -92,12 +92,32 @@ async def _muted(session: AsyncSession, event_id: int, user_ids: Iterable[int]) 
     ids = list(user_ids)
     if not ids:
         return set()
-    found = await session.scalars(
-        select(ReminderMute.user_id).where(
-            ReminderMute.user_id.in_(ids), ReminderMute.event_id.in_([event_id, ALL_EVENTS])
-        )
-    )
+    found = await session.scalars(_MUTED, {"ids": ids, "events": [event_id, ALL_EVENTS]})
     return set(found)
+
+
+# Built once: every confirmed registration plans its reminders with them.
+_MUTED = select(ReminderMute.user_id).where(
+    ReminderMute.user_id.in_(bindparam("ids", expanding=True)),
+    ReminderMute.event_id.in_(bindparam("events", expanding=True)),
+)
+_SESSIONS_AHEAD = select(EventSession).where(
+    EventSession.event_id == bindparam("event"), EventSession.starts_at > bindparam("now")
+)
+_CONFIRMED = (
+    select(Registration.user_id)
+    .join(User, User.id == Registration.user_id)
+    .where(
+        Registration.event_id == bindparam("event"),
+        Registration.status == RegStatus.CONFIRMED.value,
+        User.telegram_id.is_not(None),
+    )
+)
+_CONFIRMED_OF = _CONFIRMED.where(Registration.user_id.in_(bindparam("people", expanding=True)))
+_PLANNED = select(Delivery).where(
+    Delivery.kind == KIND, Delivery.ref_id.in_(bindparam("sessions", expanding=True))
+)
+_PLANNED_OF = _PLANNED.where(Delivery.user_id.in_(bindparam("people", expanding=True)))
 
 
 async def plan(
@@ -113,29 +133,17 @@ async def plan(
     event = await session.get(Event, event_id)
     if event is None:
         return 0
-    sessions = list(
-        await session.scalars(
-            select(EventSession).where(
-                EventSession.event_id == event_id, EventSession.starts_at > now
-            )
-        )
-    )
+    sessions = list(await session.scalars(_SESSIONS_AHEAD, {"event": event_id, "now": now}))
     if not sessions:
         return 0
     wanted: dict[str, tuple[int, EventSession, int, datetime]] = {}
+    only = {} if people is None else {"people": list(people)}
     if event.status == EventStatus.PUBLISHED.value:
-        query = (
-            select(Registration.user_id)
-            .join(User, User.id == Registration.user_id)
-            .where(
-                Registration.event_id == event_id,
-                Registration.status == RegStatus.CONFIRMED.value,
-                User.telegram_id.is_not(None),
+        confirmed = set(
+            await session.scalars(
+                _CONFIRMED if people is None else _CONFIRMED_OF, {"event": event_id, **only}
             )
         )
-        if people is not None:
-            query = query.where(Registration.user_id.in_(people))
-        confirmed = set(await session.scalars(query))
         recipients = confirmed - await _muted(session, event_id, confirmed)
         settings = await event_settings(session, event_id)
         for row in sessions:
@@ -145,12 +153,11 @@ async def plan(
                 due = row.starts_at - timedelta(minutes=offset)
                 for user_id in recipients:
                     wanted[key(row.id, offset, user_id)] = (user_id, row, offset, due)
-    existing = select(Delivery).where(
-        Delivery.kind == KIND, Delivery.ref_id.in_([row.id for row in sessions])
+    existing = await session.scalars(
+        _PLANNED if people is None else _PLANNED_OF,
+        {"sessions": [row.id for row in sessions], **only},
     )
-    if people is not None:
-        existing = existing.where(Delivery.user_id.in_(people))
-    for delivery in await session.scalars(existing):
+    for delivery in existing:
         want = wanted.pop(delivery.dedupe_key, None)
         if want is None:
             if delivery.status == DeliveryStatus.PENDING:
