@@ -5,7 +5,7 @@ Bot API over loopback, 4 concurrent send_message calls reached ~590 per second, 
 ~210 (httpx's connection pool work grows with concurrency, and httpcore looks for the
 `sniffio` module on every request). The same requests over aiohttp reach several
 thousand per second, so broadcasts are limited by Telegram, not by the client. Long
-polling (getUpdates) keeps PTB's own request object. Parameters go as one JSON body
+polling (getUpdates) has its own instance with one connection. Parameters go as one JSON body
 (uploads as multipart form data), which the Bot API takes for every method.
 """
 

@@ -43,6 +43,7 @@ def build_application(
         )
         .context_types(ContextTypes(context=Context))
         .request(AiohttpRequest(read_timeout=read_timeout, observer=metrics.telegram_call))
+        .get_updates_request(AiohttpRequest(read_timeout=read_timeout, connection_pool_size=1))
     )
     if api_root:
         builder = builder.base_url(f"{api_root}/bot").base_file_url(f"{api_root}/file/bot")
