@@ -38,6 +38,8 @@ from bot.runtime import Runtime
 from storage.models import Registration
 from tests.test_kill_mid_rush import prepare, press
 
+DEFAULT_CONCURRENCY = Settings.model_fields["update_concurrency"].default
+
 SECRET = "bench-instances-secret"
 
 
@@ -159,7 +161,9 @@ def main() -> None:
     parser.add_argument("--seats", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--latency-ms", type=float, default=50, help="fake API time per call")
-    parser.add_argument("--concurrency", type=int, default=64, help="UPDATE_CONCURRENCY")
+    parser.add_argument(
+        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="UPDATE_CONCURRENCY"
+    )
     parser.add_argument("--instances", default="1,2", help="instance counts to compare")
     parser.add_argument("--limit", type=float, default=300, help="give up after (seconds)")
     parser.add_argument(

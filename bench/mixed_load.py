@@ -46,12 +46,15 @@ import yaml
 from sqlalchemy import func, insert, select
 
 from bench.faq_search import generated
+from bot.config import Settings
 from bot.services import faq_editor
 from bot.services.faq_io import parse
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 from storage.models import Event, FaqEntry, Registration, User
 from storage.models import Session as EventSession
+
+DEFAULT_CONCURRENCY = Settings.model_fields["update_concurrency"].default
 
 TOKEN = "123456789:SANDBOX-token-for-the-fake-bot-api-0000"
 FIRST_USER = 100_000
@@ -619,7 +622,9 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=1000, help="updates offered (mixed)")
     parser.add_argument("--rate", type=float, default=0, help="updates per second; 0: a burst")
     parser.add_argument("--latency-ms", type=float, default=0, help="fake API time per call")
-    parser.add_argument("--concurrency", type=int, default=64, help="UPDATE_CONCURRENCY")
+    parser.add_argument(
+        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="UPDATE_CONCURRENCY"
+    )
     parser.add_argument("--capacity", type=int, default=100, help="seats per event (mixed)")
     parser.add_argument("--presses", type=int, default=0, help="rush: 1000, kill: 300")
     parser.add_argument("--seats", type=int, default=0, help="rush: 200, kill: 50")

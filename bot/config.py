@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     # Forget people not seen for this many months (0: never); /privacy states it.
     retention_months: int = Field(default=0, ge=0, le=240)
     # Updates handled at once (different people; one person's updates always in order).
-    update_concurrency: int = Field(default=64, ge=1, le=1024)
+    update_concurrency: int = Field(default=128, ge=1, le=1024)
     # Tries of an update whose handling fails, before it is parked and the next one goes on.
     update_attempts: int = Field(default=3, ge=1, le=10)
     # Webhook mode (several instances behind a load balancer): the public HTTPS URL that

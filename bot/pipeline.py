@@ -3,7 +3,8 @@
     getUpdates -> store (one transaction per batch) -> only then ask for the next batch
                -> lanes: one per sender, in arrival order; up to UPDATE_CONCURRENCY
                   updates handled at once across lanes; a free slot goes to a typed
-                  message (a command, a question) before a button press
+                  message (a command, a question) before a button press, and an eighth
+                  of the slots is only for typed messages
                -> Application.process_update -> mark done (many at once in one commit)
 
 Telegram treats an update as received when the next getUpdates asks past it, so an update
@@ -15,8 +16,8 @@ ignored. An update whose handlers keep failing is tried UPDATE_ATTEMPTS times, t
 parked (its row stays, with the error's type) and the sender's next updates go on.
 
 The priority keeps short interactions quick during a rush: when a thousand people press
-"Register" at once, someone who types /start or asks the FAQ waits for the next free slot,
-not behind the thousand presses.
+"Register" at once, someone who types /start or asks the FAQ takes a slot kept for typed
+messages (or, with those taken too, the next free slot), not a place behind the presses.
 
 Handlers of one sender never overlap, so a dialog sees its answers in the order they were
 typed. Different senders run concurrently; what they share (seats, the FAQ, surveys) is
@@ -57,6 +58,7 @@ log = logging.getLogger(__name__)
 PIPELINE_KEY = "pipeline"
 POLL_TIMEOUT = 10  # seconds a getUpdates may wait for something to arrive
 POLL_LIMIT = 100
+TYPED_SHARE = 8  # 1/8 of UPDATE_CONCURRENCY is kept for typed messages
 # Updates accepted and not yet handled before polling pauses. Large enough to take a whole
 # rush in (a few MB), so a message that arrives behind it is seen and given the next slot.
 MAX_WAITING = 4000
@@ -171,7 +173,9 @@ class Pipeline:
         self.lease = timedelta(seconds=lease_seconds)
         self._keeper: asyncio.Task[None] | None = None
         self._held: set[int] = set()  # update ids queued here, not yet handled
-        self._slots = PrioritySemaphore(concurrency)
+        # An eighth of the slots is kept for typed messages: during a rush of presses a
+        # /start or a question starts at once instead of waiting for a press to finish.
+        self._slots = PrioritySemaphore(concurrency, reserved=concurrency // TYPED_SHARE)
         self._max_waiting = max(MAX_WAITING, 4 * concurrency)
         self._lanes: dict[object, deque[_Queued]] = {}
         self._tasks: set[asyncio.Task[None]] = set()

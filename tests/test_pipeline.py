@@ -290,3 +290,43 @@ async def test_a_typed_message_gets_the_next_free_slot_before_waiting_presses(
         assert started[:3] == ["press", "press", "message"]
         assert len(await registration_rows(box, event)) == 6
         assert box.errors == []
+
+
+async def test_a_typed_message_starts_at_once_while_presses_fill_their_share(
+    settings: Settings, clock: Clock
+) -> None:
+    """An eighth of the slots is kept for typed messages: with presses holding all the
+    others and more presses waiting, /start is answered without waiting for any of them."""
+    async with Sandbox(settings.model_copy(update={"update_concurrency": 8}), clock=clock) as box:
+        await make_organiser(box, 600, "Olga Organizatore")
+        event = await make_event(box, 600, capacity=20, days=1)
+        users = await members(box, 42_000, 10)
+        box.api.lenient = True
+        started: list[str] = []
+        release = asyncio.Event()
+
+        async def hold_presses(update: Update, context: object) -> None:
+            started.append("press" if update.callback_query is not None else "message")
+            if update.callback_query is not None:
+                await release.wait()
+
+        assert box.application is not None
+        box.application.add_handler(TypeHandler(Update, hold_presses), group=-5)
+        presses = [user.press_update(f"ev:rc:{event}", card(user, event)) for user in users]
+        rush = asyncio.create_task(box.deliver(presses))
+        for _ in range(200):
+            if len(started) == 7:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
+        assert started == ["press"] * 7  # seven of eight slots; three presses wait
+
+        dace = box.user(42_900, "Dace", language_code="en")
+        replies = await asyncio.wait_for(dace.send("/start"), 10)
+        assert replies.texts and replies.texts[0].startswith("Hello! I am Kopiena")
+        assert started == ["press"] * 7 + ["message"]  # no press was let go first
+
+        release.set()
+        assert await asyncio.wait_for(rush, 10) == ["done"] * 10
+        assert len(await registration_rows(box, event)) == 10
+        assert box.errors == []
