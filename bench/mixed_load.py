@@ -12,8 +12,9 @@ vote, help (`--only card,faq` offers just those kinds, to see what each costs); 
 update per person, offered at `--rate` per second or all at once. Prints
 updates per second, p50/p99 from the moment an update is available at the fake API to
 the bot's first call answering it, per kind; errors; seats oversold; the bot's peak RSS.
-Then a bare python-telegram-bot echo bot (bench/echo_bot.py, same concurrency) takes the
-same workload, and Kopiena's throughput is printed as a share of that floor.
+Then a bare python-telegram-bot echo bot (bench/echo_bot.py, same concurrency unless
+`--echo-concurrency` says otherwise) takes the same workload, and Kopiena's throughput is
+printed as a share of that floor.
 
 Rush: 1,000 register presses for 200 seats at once (or at `--rate` per second), with 100
 /start and 100 FAQ questions from other people among them; then the echo bot takes the
@@ -471,7 +472,8 @@ async def run_mixed(args: argparse.Namespace, folder: str) -> None:
         if args.no_echo:
             return
         await api.reset()
-        echo = await start_echo(api, args.concurrency)
+        echo_concurrency = args.echo_concurrency or args.concurrency
+        echo = await start_echo(api, echo_concurrency)
         try:
             await polling(api)
             work = mixed(ids, count, 0, seeded, rng, args.only)
@@ -482,7 +484,7 @@ async def run_mixed(args: argparse.Namespace, folder: str) -> None:
             await stop(echo)
         echo_rate = len(answers["answer_seconds"]) / elapsed
         print(
-            f"bare PTB echo bot: {echo_rate:.0f} updates/s; "
+            f"bare PTB echo bot (concurrency {echo_concurrency}): {echo_rate:.0f} updates/s; "
             f"CPU {echo_cpu / count * 1000:.1f} ms per update"
         )
         print("\n".join(latency_table(work, answers)[-1:]))
@@ -546,7 +548,7 @@ async def run_rush(args: argparse.Namespace, folder: str) -> None:
     if args.no_echo:
         return
     async with FakeApi(args.latency_ms) as api:
-        echo = await start_echo(api, args.concurrency)
+        echo = await start_echo(api, args.echo_concurrency or args.concurrency)
         try:
             await polling(api)
             echo_elapsed, answers = await offer(api, work, args.rate, args.limit)
@@ -624,6 +626,12 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=0, help="fake API time per call")
     parser.add_argument(
         "--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="UPDATE_CONCURRENCY"
+    )
+    parser.add_argument(
+        "--echo-concurrency",
+        type=int,
+        default=0,
+        help="the echo bot's concurrent updates (default: the same as --concurrency)",
     )
     parser.add_argument("--capacity", type=int, default=100, help="seats per event (mixed)")
     parser.add_argument("--presses", type=int, default=0, help="rush: 1000, kill: 300")
