@@ -8,6 +8,9 @@ import json
 import logging
 import re
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -252,14 +255,35 @@ async def test_survey_answers_waiting_in_the_database_do_not_say_whose_they_are(
     assert "Thank you" in anna.last_message()["text"]
 
 
-async def test_a_typed_message_gets_the_next_free_slot_before_waiting_presses(
-    settings: Settings, clock: Clock
-) -> None:
-    """During a rush of presses, /start and FAQ questions do not queue behind them."""
-    async with Sandbox(settings.model_copy(update={"update_concurrency": 2}), clock=clock) as box:
+@dataclass
+class HeldRush:
+    """Presses to one event, each held in its handler until `release` is set."""
+
+    box: Sandbox
+    event: int
+    started: list[str]  # "press" or "message", in the order handling began
+    release: asyncio.Event
+    rush: asyncio.Task[list[str]]
+
+    async def until_started(self, count: int) -> None:
+        for _ in range(200):
+            if len(self.started) == count:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)  # and no more than that
+
+
+@asynccontextmanager
+async def held_rush(
+    settings: Settings, clock: Clock, *, slots: int, presses: int, first_id: int
+) -> AsyncIterator[HeldRush]:
+    """A bot with `slots` update slots and `presses` presses on their way to it."""
+    async with Sandbox(
+        settings.model_copy(update={"update_concurrency": slots}), clock=clock
+    ) as box:
         await make_organiser(box, 600, "Olga Organizatore")
-        event = await make_event(box, 600, capacity=5, days=1)
-        users = await members(box, 41_000, 6)
+        event = await make_event(box, 600, capacity=presses, days=1)
+        users = await members(box, first_id, presses)
         box.api.lenient = True
         started: list[str] = []
         release = asyncio.Event()
@@ -271,25 +295,30 @@ async def test_a_typed_message_gets_the_next_free_slot_before_waiting_presses(
 
         assert box.application is not None
         box.application.add_handler(TypeHandler(Update, hold_presses), group=-5)
-        presses = [user.press_update(f"ev:rc:{event}", card(user, event)) for user in users]
-        rush = asyncio.create_task(box.deliver(presses))
-        for _ in range(200):  # both slots taken by presses, four presses waiting
-            if len(started) == 2:
-                break
-            await asyncio.sleep(0.01)
-        dace = box.user(41_900, "Dace", language_code="en")
+        updates = [user.press_update(f"ev:rc:{event}", card(user, event)) for user in users]
+        rush = asyncio.create_task(box.deliver(updates))
+        yield HeldRush(box, event, started, release, rush)
+
+
+async def test_a_typed_message_gets_the_next_free_slot_before_waiting_presses(
+    settings: Settings, clock: Clock
+) -> None:
+    """During a rush of presses, /start and FAQ questions do not queue behind them."""
+    async with held_rush(settings, clock, slots=2, presses=6, first_id=41_000) as held:
+        await held.until_started(2)  # both slots taken by presses, four presses waiting
+        dace = held.box.user(41_900, "Dace", language_code="en")
         start = asyncio.create_task(dace.send("/start"))
         await asyncio.sleep(0.2)
-        assert started == ["press", "press"]  # no free slot yet
+        assert held.started == ["press", "press"]  # no free slot yet
 
-        release.set()
+        held.release.set()
         replies = await asyncio.wait_for(start, 10)
         assert replies.texts and replies.texts[0].startswith("Hello! I am Kopiena")
-        assert await asyncio.wait_for(rush, 10) == ["done"] * 6
+        assert await asyncio.wait_for(held.rush, 10) == ["done"] * 6
         # The first slot that came free went to Dace's message, not to the next press.
-        assert started[:3] == ["press", "press", "message"]
-        assert len(await registration_rows(box, event)) == 6
-        assert box.errors == []
+        assert held.started[:3] == ["press", "press", "message"]
+        assert len(await registration_rows(held.box, held.event)) == 6
+        assert held.box.errors == []
 
 
 async def test_a_typed_message_starts_at_once_while_presses_fill_their_share(
@@ -297,36 +326,16 @@ async def test_a_typed_message_starts_at_once_while_presses_fill_their_share(
 ) -> None:
     """An eighth of the slots is kept for typed messages: with presses holding all the
     others and more presses waiting, /start is answered without waiting for any of them."""
-    async with Sandbox(settings.model_copy(update={"update_concurrency": 8}), clock=clock) as box:
-        await make_organiser(box, 600, "Olga Organizatore")
-        event = await make_event(box, 600, capacity=20, days=1)
-        users = await members(box, 42_000, 10)
-        box.api.lenient = True
-        started: list[str] = []
-        release = asyncio.Event()
+    async with held_rush(settings, clock, slots=8, presses=10, first_id=42_000) as held:
+        await held.until_started(7)
+        assert held.started == ["press"] * 7  # seven of eight slots; three presses wait
 
-        async def hold_presses(update: Update, context: object) -> None:
-            started.append("press" if update.callback_query is not None else "message")
-            if update.callback_query is not None:
-                await release.wait()
-
-        assert box.application is not None
-        box.application.add_handler(TypeHandler(Update, hold_presses), group=-5)
-        presses = [user.press_update(f"ev:rc:{event}", card(user, event)) for user in users]
-        rush = asyncio.create_task(box.deliver(presses))
-        for _ in range(200):
-            if len(started) == 7:
-                break
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.2)
-        assert started == ["press"] * 7  # seven of eight slots; three presses wait
-
-        dace = box.user(42_900, "Dace", language_code="en")
+        dace = held.box.user(42_900, "Dace", language_code="en")
         replies = await asyncio.wait_for(dace.send("/start"), 10)
         assert replies.texts and replies.texts[0].startswith("Hello! I am Kopiena")
-        assert started == ["press"] * 7 + ["message"]  # no press was let go first
+        assert held.started == ["press"] * 7 + ["message"]  # no press was let go first
 
-        release.set()
-        assert await asyncio.wait_for(rush, 10) == ["done"] * 10
-        assert len(await registration_rows(box, event)) == 10
-        assert box.errors == []
+        held.release.set()
+        assert await asyncio.wait_for(held.rush, 10) == ["done"] * 10
+        assert len(await registration_rows(held.box, held.event)) == 10
+        assert held.box.errors == []
