@@ -132,8 +132,10 @@ async def test_claims_at_the_same_moment_take_different_rows(
     first_ids, second_ids = {item.id for item in first}, {item.id for item in second}
     assert first_ids.isdisjoint(second_ids)
     if settings.database_url.startswith("postgresql"):
-        # Neither waited for the other's rows, nor came back empty-handed.
-        assert sorted([len(first_ids), len(second_ids)]) == [50, 100]
+        # Both came back with rows, and between them every row is taken: how the 150
+        # split depends on how the two scans interleave (100 and 50, or 96 and 54).
+        assert len(first_ids | second_ids) == 150
+        assert max(len(first_ids), len(second_ids)) <= 100  # each claim's limit
     else:  # SQLite's write lock orders them: the later one takes what is left, if anything
         assert len(first_ids | second_ids) in (100, 150)
 
