@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot import eventloop
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
 
@@ -49,7 +50,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         Runtime.from_settings(settings), token, api_root=settings.telegram_api_base_url
     )
     try:
-        asyncio.run(serve_until_signalled(application, settings))
+        eventloop.run(serve_until_signalled(application, settings))
     except InvalidToken:
         print("kopiena: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
         return EXIT_CONFIG
@@ -98,7 +99,7 @@ def events_import(settings: Settings, args: argparse.Namespace) -> int:
     path: Path = args.file
     upgrade(settings.database_url)
     try:
-        result = asyncio.run(
+        result = eventloop.run(
             _with_database(settings, lambda db: import_events(db, path, settings.tz))
         )
     except ImportError_ as error:
@@ -123,7 +124,7 @@ def faq_import(settings: Settings, args: argparse.Namespace) -> int:
         print(f"kopiena: {path}: {error}", file=sys.stderr)
         return EXIT_DATA
     upgrade(settings.database_url)
-    report = asyncio.run(
+    report = eventloop.run(
         _with_database(settings, lambda db: faq_editor.import_entries(db, entries))
     )
     print(
@@ -140,7 +141,7 @@ def faq_export(settings: Settings, args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
     upgrade(settings.database_url)
-    entries = asyncio.run(_with_database(settings, faq_editor.export_entries))
+    entries = eventloop.run(_with_database(settings, faq_editor.export_entries))
     try:
         Path(path).write_text(dump(entries), encoding="utf-8")
     except OSError as error:
@@ -154,7 +155,7 @@ def console(settings: Settings, args: argparse.Namespace) -> int:
     from bot.console import run_console
 
     setup_logging("WARNING")
-    return asyncio.run(run_console(settings, sys.stdin, sys.stdout))
+    return eventloop.run(run_console(settings, sys.stdin, sys.stdout))
 
 
 def parser() -> argparse.ArgumentParser:

@@ -4,11 +4,12 @@ import asyncio
 import os
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from bot import eventloop
 from bot.config import Settings
 from bot.sandbox import Sandbox
 from tests.helpers import ADMIN_ID, Clock
@@ -29,6 +30,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "postgres: the test needs a PostgreSQL server (the postgres_url fixture)"
     )
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """The tests run on the event loop `kopiena run` uses (uvloop where installed)."""
+    return {"loop": eventloop.new_event_loop}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
