@@ -472,8 +472,7 @@ async def run_mixed(args: argparse.Namespace, folder: str) -> None:
         if args.no_echo:
             return
         await api.reset()
-        echo_concurrency = args.echo_concurrency or args.concurrency
-        echo = await start_echo(api, echo_concurrency)
+        echo = await start_echo(api, args.echo_concurrency)
         try:
             await polling(api)
             work = mixed(ids, count, 0, seeded, rng, args.only)
@@ -484,7 +483,7 @@ async def run_mixed(args: argparse.Namespace, folder: str) -> None:
             await stop(echo)
         echo_rate = len(answers["answer_seconds"]) / elapsed
         print(
-            f"bare PTB echo bot (concurrency {echo_concurrency}): {echo_rate:.0f} updates/s; "
+            f"bare PTB echo bot (concurrency {args.echo_concurrency}): {echo_rate:.0f} updates/s; "
             f"CPU {echo_cpu / count * 1000:.1f} ms per update"
         )
         print("\n".join(latency_table(work, answers)[-1:]))
@@ -548,7 +547,7 @@ async def run_rush(args: argparse.Namespace, folder: str) -> None:
     if args.no_echo:
         return
     async with FakeApi(args.latency_ms) as api:
-        echo = await start_echo(api, args.echo_concurrency or args.concurrency)
+        echo = await start_echo(api, args.echo_concurrency)
         try:
             await polling(api)
             echo_elapsed, answers = await offer(api, work, args.rate, args.limit)
@@ -645,6 +644,7 @@ def main() -> None:
         help=f"mixed: offer only these kinds (comma-separated: {', '.join(MIX)})",
     )
     args = parser.parse_args()
+    args.echo_concurrency = args.echo_concurrency or args.concurrency
     if args.only and not set(args.only) <= set(MIX):
         parser.error(f"--only takes kinds from: {', '.join(MIX)}")
     if args.mode == "rush":
