@@ -42,7 +42,16 @@ from bot.services.ids import parse_id
 from bot.services.municipalities import get as municipality
 from bot.services.my_trainings import Card
 from bot.services.registration import Standing
-from handlers.common import Buttons, Context, deep_links, guarded, on_press, say, who
+from handlers.common import (
+    Buttons,
+    Context,
+    deep_links,
+    guarded,
+    on_press,
+    post_unread,
+    say,
+    who,
+)
 
 
 async def show_card(update: Update, context: Context, event_id: int, *, edit: bool) -> None:
@@ -138,7 +147,8 @@ async def send_calendar(update: Update, context: Context, event: EventView) -> N
     chat = update.effective_chat
     assert chat is not None
     content = event_calendar(event, context.runtime.settings.tz, context.runtime.clock())
-    await chat.send_document(InputFile(content, filename=f"kopiena-event-{event.id}.ics"))
+    document = InputFile(content, filename=f"kopiena-event-{event.id}.ics")
+    await post_unread(context.bot, "sendDocument", chat_id=chat.id, document=document)
 
 
 async def confirm_registration(
