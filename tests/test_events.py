@@ -59,6 +59,26 @@ async def test_catalogue_card_register_and_calendar(sandbox: Sandbox) -> None:
     assert "0 min of 21 h" in replies.last.text
 
 
+async def test_replies_and_edited_cards_keep_html_and_no_link_previews(sandbox: Sandbox) -> None:
+    """Replies go out without reading Telegram's answer back; the bot's defaults (HTML,
+    no link previews) still apply to new messages and to edited cards."""
+    await make_organiser(sandbox, 505, "Olga Organizatore")
+    await make_event(sandbox, 505, title="Vasaras skola", capacity=2, days=1)
+    anna = await onboard(sandbox, 506, "Anna Bērziņa")
+
+    replies = await anna.send("/events")
+    assert "<b>" not in replies.last.text  # shown as bold, not as tags
+    answered = len(sandbox.api.calls_to("answerCallbackQuery"))
+    await anna.press("Vasaras skola")
+    await anna.press("📝 Register")
+    for method in ("sendMessage", "editMessageText"):
+        call = sandbox.api.calls_to(method)[-1]
+        assert call.chat_id == 506 and call.answered == "ok"
+        assert call.params["parse_mode"] == "HTML"
+        assert call.params["link_preview_options"] == {"is_disabled": True}
+    assert len(sandbox.api.calls_to("answerCallbackQuery")) == answered + 2  # both presses
+
+
 async def test_full_event_offers_the_waiting_list_and_promotes_in_order(sandbox: Sandbox) -> None:
     await make_organiser(sandbox, 510, "Olga Organizatore")
     event = await make_event(sandbox, 510, title="Seminārs", capacity=1, days=1)
