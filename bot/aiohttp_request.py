@@ -11,6 +11,7 @@ polling (getUpdates) has its own instance with one connection. Parameters go as 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +22,18 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-_JSON = {"Content-Type": "application/json"}
+
+@functools.cache
+def _timeout(
+    read: float | None, write: float | None, connect: float | None, uploads: bool
+) -> aiohttp.ClientTimeout:
+    """`connect` bounds the wait for a pooled connection too, `read` the wait for the
+    answer. A JSON body leaves at once; an upload may take its write time, so it also gets
+    a limit on the whole call."""
+    total = None
+    if uploads and read is not None and write is not None:
+        total = read + write + (connect or 0)
+    return aiohttp.ClientTimeout(total=total, connect=connect, sock_read=read)
 
 
 class AiohttpRequest(BaseRequest):
@@ -60,6 +72,7 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
+                cookie_jar=aiohttp.DummyCookieJar(),  # the Bot API sets none
             )
 
     async def shutdown(self) -> None:
@@ -86,7 +99,7 @@ class AiohttpRequest(BaseRequest):
         if isinstance(write_timeout, DefaultValue):
             write_timeout = self._write_timeout
         data: Any = None
-        headers = None
+        uploads = False
         if request_data is not None:
             if request_data.contains_files:
                 form = aiohttp.FormData()
@@ -95,23 +108,16 @@ class AiohttpRequest(BaseRequest):
                 for name, (filename, content, mimetype) in request_data.multipart_data.items():
                     form.add_field(name, content, filename=filename, content_type=mimetype)
                 data = form
+                uploads = True
             else:
                 # One JSON body (the Bot API takes application/json for all but uploads):
                 # cheaper than JSON inside each form field, then URL-encoding them all.
-                data = json.dumps(request_data.parameters, ensure_ascii=False).encode()
-                headers = _JSON
-        # Uploads may take their write time on top of the wait for the answer.
-        total = None
-        if read_timeout is not None and write_timeout is not None:
-            total = read_timeout + write_timeout + (connect_timeout or 0)
-        timeout = aiohttp.ClientTimeout(
-            total=total, sock_connect=connect_timeout, sock_read=read_timeout
-        )
+                body = json.dumps(request_data.parameters, ensure_ascii=False).encode()
+                data = aiohttp.BytesPayload(body, content_type="application/json")
+        timeout = _timeout(read_timeout, write_timeout, connect_timeout, uploads)
         status: int | None = None
         try:
-            async with self._session.request(
-                method, url, data=data, headers=headers, timeout=timeout
-            ) as answer:
+            async with self._session.request(method, url, data=data, timeout=timeout) as answer:
                 status = answer.status
                 return answer.status, await answer.read()
         except TimeoutError as error:

@@ -211,7 +211,13 @@ async def answer_press(update: Update, text: str | None = None, *, alert: bool =
     assert query is not None
     _so_far().press = True
     try:
-        await query.answer(text, show_alert=alert)
+        await post_unread(
+            update.get_bot(),
+            "answerCallbackQuery",
+            callback_query_id=query.id,
+            text=text,
+            show_alert=alert,
+        )
     except BadRequest as error:
         if "query is too old" not in str(error).lower():
             raise
