@@ -134,20 +134,24 @@ async def say(
     update: Update, text: str, rows: Buttons | None = None, *, edit: bool = False
 ) -> None:
     """Answer in the chat: edit the pressed message when asked, else send a new one."""
-    markup = keyboards.markup(rows)
     query = update.callback_query
     bot = update.get_bot()
+    # The bot's defaults (HTML, no link previews) fill in where DEFAULT_NONE stands.
+    content = {
+        "text": text,
+        "reply_markup": keyboards.markup(rows),
+        "parse_mode": DEFAULT_NONE,
+        "link_preview_options": DEFAULT_NONE,
+    }
     if edit and query is not None and query.message is not None:
+        message = query.message
         try:
             edit_call = post_unread(
                 bot,
                 "editMessageText",
-                chat_id=query.message.chat.id,
-                message_id=query.message.message_id,
-                text=text,
-                reply_markup=markup,
-                parse_mode=DEFAULT_NONE,
-                link_preview_options=DEFAULT_NONE,
+                chat_id=message.chat.id,
+                message_id=message.message_id,
+                **content,
             )
             await _with_press_answered(update, edit_call)
             _so_far().shown = True
@@ -159,16 +163,7 @@ async def say(
             log.info("Could not edit, sending instead: %s", error)
     chat = update.effective_chat
     assert chat is not None
-    send_call = post_unread(
-        bot,
-        "sendMessage",
-        chat_id=chat.id,
-        text=text,
-        reply_markup=markup,
-        parse_mode=DEFAULT_NONE,
-        link_preview_options=DEFAULT_NONE,
-    )
-    await _with_press_answered(update, send_call)
+    await _with_press_answered(update, post_unread(bot, "sendMessage", chat_id=chat.id, **content))
     _so_far().shown = True
 
 
